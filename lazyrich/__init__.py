@@ -1,0 +1,1 @@
+"""lazyrich (being assembled)."""

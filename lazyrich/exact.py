@@ -1,0 +1,523 @@
+r"""Exact gradient-flow dynamics of a λ-balanced two-layer linear network.
+
+With whitened inputs and λ-balanced weights, the stacked matrix
+``Q = [W1.T; W2]`` of shape ``(n_in + n_out, n_hidden)`` obeys the matrix
+Riccati equation
+
+.. math::
+
+    \tau \frac{d(QQ^T)}{dt} = F QQ^T + QQ^T F - (QQ^T)^2, \qquad
+    F = \begin{pmatrix} -\tfrac{\lambda}{2} I & \Sigma_{yx}^T \\
+    \Sigma_{yx} & \tfrac{\lambda}{2} I \end{pmatrix},
+
+whose solution from any ``Q0`` is
+
+.. math::
+
+    QQ^T(t) = e^{Ft/\tau} Q_0 \, G(t)^{-1} Q_0^T e^{Ft/\tau}, \qquad
+    G(t) = I + Q_0^T \Big(\int_0^{t/\tau} e^{2Fu}\,du\Big) Q_0 .
+
+Eigenbasis
+----------
+``F`` is diagonalised from the singular value decomposition of the task,
+``Σyx = U S V^T``: each mode ``α`` couples the input direction ``v_α`` and
+the output direction ``u_α`` through the 2 x 2 block
+``[[-lam/2, s], [s, lam/2]]``, whose eigenvalues are ``±k`` with
+``k = hypot(s, lam/2)`` and whose eigenvectors are a rotation by the angle
+``phi = atan2(s, lam/2) / 2``; input directions beyond the task's rank
+have eigenvalue ``-lam/2`` and output directions ``+lam/2``. Everything is
+built from ``hypot`` and ``atan2``, so no step divides by ``lam`` and
+``lam = 0`` is an ordinary case. With ``F = O diag(Λ) O^T`` and
+``M = O^T Q0`` the solution is ``QQ^T = O P O^T`` with
+
+.. math::
+
+    P = E M (I + M^T D M)^{-1} M^T E, \quad
+    E = \mathrm{diag}(e^{\Lambda_i t}), \quad
+    D = \mathrm{diag}\Big(\frac{e^{2\Lambda_i t} - 1}{2\Lambda_i}\Big)
+
+(``t`` in units of ``tau``; ``D_i = t`` when ``Λ_i = 0``).
+
+How every intermediate stays bounded
+------------------------------------
+Evaluated as written, ``E`` and ``D`` overflow once ``Λ t`` passes about
+350, and ``G`` is a difference of huge numbers long before that. The solver
+never forms them. Three steps keep every number it stores of order one
+(at most ``sqrt(t)`` for zero eigenvalues), for every ``t >= 0``:
+
+1. *Column echelon form.* The rows of ``M`` are sorted by decreasing ``Λ``
+   and an orthogonal change of hidden basis ``M T = L`` makes ``L`` lower
+   echelon: column ``j`` is zero above its pivot row ``p_j``, and the
+   pivots are strictly increasing. The solution depends on ``Q0`` only
+   through ``Q0 Q0^T``, so ``L`` replaces ``M`` exactly, and only
+   ``k = rank(M)`` columns remain.
+2. *Scaling by the pivot's growth.* Let ``c_j = exp(max(Λ_{p_j}, 0) t)``
+   and ``C = diag(c_j)``. Since ``I + L^T D L = C A^T A C`` with
+   ``A = [C^{-1}; D^{1/2} L C^{-1}]``,
+
+   .. math::  P = \hat L (A^T A)^{-1} \hat L^T, \qquad \hat L = E L C^{-1}.
+
+   Every nonzero entry of ``\hat L`` carries ``exp((Λ_i - Λ_{p_j}^+) t)``
+   and every entry of ``D^{1/2} L C^{-1}`` carries
+   ``sqrt(δ_i) exp((Λ_i^+ - Λ_{p_j}^+) t)`` with
+   ``δ_i = -expm1(-2|Λ_i| t) / (2|Λ_i|) <= min(t, 1/(2|Λ_i|))``. Because
+   ``i >= p_j`` wherever ``L_ij != 0`` and the rows are sorted, every one
+   of these exponents is ``<= 0``: nothing can overflow, and what
+   underflows to zero is below rounding relative to what is kept.
+3. *Orthogonal factorisation.* A Householder QR ``A = Q_A R_A`` (a
+   backward-stable step that is insensitive to the column scaling) and a
+   triangular solve give ``Y = \hat L R_A^{-1}`` and ``P = Y Y^T``, which
+   is symmetric and positive semi-definite by construction. The result is
+   returned as ``O Y``, a factor of ``QQ^T(t)``.
+
+No approximation enters: the algebra of steps 1–3 is an identity, so the
+result is the exact solution in floating point, with no invertibility
+assumption on any block of ``M`` (bottlenecks, rank-deficient tasks,
+unequal widths and degenerate overlaps are all covered). The cost per time
+point is a QR of a ``(k + n_in + n_out, k)`` matrix and two matrix
+products, the same for every ``t`` and every ``lam``.
+
+Overlaps at rounding level
+--------------------------
+An overlap of the initial weights with a growing eigendirection that is
+exactly zero in exact arithmetic (for example a zero-balanced network
+initialised anti-aligned with its task: the reversal saddle) comes out of
+``O^T Q0`` as rounding noise near ``1e-16``. Left in, that noise would grow
+like ``exp(Λ t)`` and drive the network off the saddle at an arbitrary
+time. The solver therefore treats the part of a row of ``M`` that is not
+already spanned by earlier (faster) rows as zero when its norm is at most
+``overlap_rtol`` times the largest row norm of ``M`` (default ``1e-12``):
+such a network stays on the saddle forever, which is the exact answer for
+the initialisation intended. To study the escape from a saddle, perturb
+the weights by more than that; pass ``overlap_rtol=0`` to keep every
+overlap, however small.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_matrix, as_positive, as_times, check_chain
+from .balance import balance_coefficient, check_feasible
+
+__all__ = ["ExactDynamics", "HealthCheckError", "task_eigenbasis"]
+
+# Largest number of float64 entries a chunk of time points may hold in its
+# biggest intermediate (about 64 MB); long time arrays are done in chunks.
+_CHUNK_ENTRIES = 8_000_000
+
+
+class HealthCheckError(FloatingPointError):
+    """Raised when a computed solution fails its numerical health check."""
+
+
+def task_eigenbasis(sigma_yx, lam):
+    """Eigen-decomposition of ``F`` built from the task's SVD.
+
+    Parameters
+    ----------
+    sigma_yx : ndarray, shape (n_out, n_in)
+        Input–output covariance.
+    lam : float
+        Balance coefficient.
+
+    Returns
+    -------
+    eigvals : ndarray, shape (n_in + n_out,)
+        Eigenvalues ``Λ`` of ``F``, sorted in decreasing order.
+    O : ndarray, shape (n_in + n_out, n_in + n_out)
+        Orthogonal matrix whose columns are the matching eigenvectors, so
+        that ``F = O @ diag(eigvals) @ O.T``.
+    """
+    n_out, n_in = sigma_yx.shape
+    m = min(n_in, n_out)
+    U, s, Vt = np.linalg.svd(sigma_yx)
+    V = Vt.T
+
+    # Each mode's 2 x 2 block [[-lam/2, s], [s, lam/2]] is k times a
+    # reflection: eigenvalues ±k and eigenvectors rotated by phi.
+    k = np.hypot(s, lam / 2)
+    phi = np.arctan2(s, lam / 2) / 2
+    sin, cos = np.sin(phi), np.cos(phi)
+
+    size = n_in + n_out
+    O = np.zeros((size, size))
+    eigvals = np.empty(size)
+    # Growing member of each pair: (sin v, cos u) with eigenvalue +k.
+    O[:n_in, :m] = V[:, :m] * sin
+    O[n_in:, :m] = U[:, :m] * cos
+    eigvals[:m] = k
+    # Decaying member: (cos v, -sin u) with eigenvalue -k.
+    O[:n_in, m : 2 * m] = V[:, :m] * cos
+    O[n_in:, m : 2 * m] = -U[:, :m] * sin
+    eigvals[m : 2 * m] = -k
+    # Left-over input directions (-lam/2) and output directions (+lam/2).
+    O[:n_in, 2 * m : m + n_in] = V[:, m:]
+    eigvals[2 * m : m + n_in] = -lam / 2
+    O[n_in:, m + n_in :] = U[:, m:]
+    eigvals[m + n_in :] = lam / 2
+
+    order = np.argsort(-eigvals, kind="stable")
+    return eigvals[order], O[:, order]
+
+
+def _echelon(M, overlap_rtol):
+    """Orthogonal column echelon form of ``M`` (rows already sorted).
+
+    Returns ``L`` of shape ``(N, k)`` with ``L @ L.T == M @ M.T`` (up to the
+    dropped rounding-level overlaps) and the pivot rows ``p`` of shape
+    ``(k,)``, strictly increasing, with ``L[i, j] == 0`` for ``i < p[j]``.
+    """
+    row_norms = np.linalg.norm(M, axis=1)
+    threshold = overlap_rtol * row_norms.max()
+    basis = np.zeros((M.shape[1], 0))
+    pivots = []
+    for i, row in enumerate(M):
+        # Part of this row not yet spanned (Gram-Schmidt, done twice).
+        residual = row - basis @ (basis.T @ row)
+        residual -= basis @ (basis.T @ residual)
+        norm = np.linalg.norm(residual)
+        if norm > threshold and norm > 0:
+            basis = np.column_stack([basis, residual / norm])
+            pivots.append(i)
+            if basis.shape[1] == M.shape[1]:
+                break
+    pivots = np.asarray(pivots, dtype=int)
+    L = M @ basis
+    # Entries above a pivot are rounding noise; they must be exactly zero
+    # for the scaling of step 2 to be bounded.
+    rows = np.arange(M.shape[0])[:, None]
+    L[rows < pivots[None, :]] = 0.0
+    return L, pivots
+
+
+class ExactDynamics:
+    """Exact gradient flow of a λ-balanced two-layer linear network.
+
+    The network ``x -> W2 @ W1 @ x`` is trained by gradient flow on
+    whitened inputs (``Σxx = I``) with time constant ``tau``:
+    ``tau dW1/dt = W2.T (Σyx - W2 W1)``, ``tau dW2/dt = (Σyx - W2 W1) W1.T``.
+    All time-independent work is done at construction; each method then
+    evaluates the closed-form solution at an array of times. See the module
+    docstring for the algorithm and its stability.
+
+    Parameters
+    ----------
+    W1 : array_like, shape (n_hidden, n_in)
+        Initial first-layer weights.
+    W2 : array_like, shape (n_out, n_hidden)
+        Initial second-layer weights; ``W2.T @ W2 - W1 @ W1.T`` must equal
+        ``lam * I`` (see :func:`lazyrich.balance_coefficient`).
+    sigma_yx : array_like, shape (n_out, n_in)
+        Input–output covariance ``Y @ X.T / P`` of the whitened task.
+    tau : float, optional
+        Time constant, the inverse learning rate (``tau > 0``).
+    balance_rtol : float, optional
+        Tolerance of the λ-balance check, relative to the weights' scale.
+    overlap_rtol : float, optional
+        Relative size below which an overlap with a growing eigendirection
+        is treated as rounding noise and set to zero (see the module
+        docstring, "Overlaps at rounding level").
+
+    Attributes
+    ----------
+    lam : float
+        Balance coefficient inferred from the weights.
+    n_in, n_hidden, n_out : int
+        Layer widths.
+    eigvals : ndarray, shape (n_in + n_out,)
+        Eigenvalues of ``F`` in decreasing order, in units of ``1 / tau``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from lazyrich import ExactDynamics, lambda_balanced
+    >>> sigma_yx = np.diag([3.0, 1.0])
+    >>> W1, W2 = lambda_balanced(2, 2, 2, lam=0.0, scale=1e-3, rng=0)
+    >>> dyn = ExactDynamics(W1, W2, sigma_yx)
+    >>> np.round(dyn.network_function([50.0])[0], 6)
+    array([[3., 0.],
+           [0., 1.]])
+    """
+
+    def __init__(
+        self, W1, W2, sigma_yx, *, tau=1.0, balance_rtol=1e-8, overlap_rtol=1e-12
+    ):
+        # Validate: finite 2-D arrays whose shapes chain, a positive tau,
+        # weights that are λ-balanced and a λ the widths allow.
+        W1 = as_matrix("W1", W1)
+        W2 = as_matrix("W2", W2)
+        sigma_yx = as_matrix("sigma_yx", sigma_yx)
+        n_in, n_hidden, n_out = check_chain(W1, W2, sigma_yx)
+        self.tau = as_positive("tau", tau)
+        overlap_rtol = float(overlap_rtol)
+        if not (np.isfinite(overlap_rtol) and 0 <= overlap_rtol < 1):
+            raise ValueError(f"overlap_rtol must be in [0, 1), got {overlap_rtol!r}")
+        self.lam = balance_coefficient(W1, W2, rtol=balance_rtol)
+        check_feasible(self.lam, n_in, n_hidden, n_out)
+        self.n_in, self.n_hidden, self.n_out = n_in, n_hidden, n_out
+        self.W1, self.W2 = W1.copy(), W2.copy()
+        self.sigma_yx = sigma_yx.copy()
+
+        # Eigenbasis of F and the initial overlaps M = O^T Q0.
+        self.eigvals, self._O = task_eigenbasis(sigma_yx, self.lam)
+        M = self._O.T @ np.vstack([W1.T, W2])
+
+        # Step 1: orthogonal column echelon form of the overlaps.
+        if np.any(M):
+            self._L, self._pivots = _echelon(M, overlap_rtol)
+        else:
+            self._L = np.zeros((M.shape[0], 0))
+            self._pivots = np.zeros(0, dtype=int)
+        rank = self._L.shape[1]
+        self.rank = rank
+
+        # Time-independent parts of the exponents of step 2.
+        lam_i = self.eigvals
+        lam_p = np.maximum(lam_i[self._pivots], 0.0)
+        below = np.arange(len(lam_i))[:, None] >= self._pivots[None, :]
+        self._below = below
+        self._rate_hat = np.where(below, lam_i[:, None] - lam_p, -np.inf)
+        self._rate_z = np.where(below, np.maximum(lam_i, 0.0)[:, None] - lam_p, -np.inf)
+        self._rate_c = lam_p
+
+    # ------------------------------------------------------------------
+    # Core evaluation
+    # ------------------------------------------------------------------
+
+    def _factor_chunk(self, s):
+        """Return ``O Y`` for scaled times ``s = t / tau``, shape (T, N, k)."""
+        L = self._L
+        n_times = len(s)
+        size, rank = L.shape
+        if rank == 0:
+            return np.zeros((n_times, size, 0))
+        st = s[:, None, None]
+
+        # δ_i = -expm1(-2|Λ_i| s) / (2|Λ_i|), equal to s when Λ_i = 0.
+        x = 2 * np.abs(self.eigvals)[None, :] * s[:, None]
+        safe = np.where(x > 0, x, 1.0)
+        delta = s[:, None] * np.where(x > 0, -np.expm1(-x) / safe, 1.0)
+
+        # Step 2: the bounded matrices L_hat and A = [C^-1; D^1/2 L C^-1].
+        with np.errstate(invalid="ignore"):
+            # -inf * 0 at s = 0 on masked entries; those are reset below.
+            grow_hat = np.exp(self._rate_hat[None] * st)
+            grow_z = np.exp(self._rate_z[None] * st)
+        below = self._below[None]
+        grow_hat = np.where(below, grow_hat, 0.0)
+        grow_z = np.where(below, grow_z, 0.0)
+        L_hat = grow_hat * L[None]
+        Z = np.sqrt(delta)[:, :, None] * grow_z * L[None]
+        A = np.empty((n_times, rank + size, rank))
+        A[:, :rank, :] = 0.0
+        diag = np.arange(rank)
+        A[:, diag, diag] = np.exp(-self._rate_c[None, :] * s[:, None])
+        A[:, rank:, :] = Z
+
+        # Step 3: A = Q_A R_A, Y = L_hat R_A^-1, and the factor O Y.
+        R_A = np.linalg.qr(A, mode="r")
+        pivots = np.abs(np.diagonal(R_A, axis1=1, axis2=2))
+        if not np.all(pivots > 0):
+            raise HealthCheckError(
+                "the scaled Gram factor R_A is singular, so the overlaps "
+                "with the growing eigendirections cannot be resolved; this "
+                "happens when overlap_rtol = 0 lets rounding noise through. "
+                "Use the default overlap_rtol"
+            )
+        Y = np.linalg.solve(np.swapaxes(R_A, 1, 2), np.swapaxes(L_hat, 1, 2))
+        return self._O @ np.swapaxes(Y, 1, 2)
+
+    def _evaluate(self, t, reduce, out_shape):
+        """Apply ``reduce`` to the factor at each time, chunk by chunk."""
+        times = as_times(t)
+        s = times / self.tau
+        size = self.n_in + self.n_out
+        per_time = max(1, (self.rank + size) * max(self.rank, 1) * 4)
+        chunk = max(1, _CHUNK_ENTRIES // per_time)
+        out = np.empty((len(s), *out_shape))
+        for start in range(0, len(s), chunk):
+            factor = self._factor_chunk(s[start : start + chunk])
+            if not np.all(np.isfinite(factor)):
+                raise HealthCheckError(
+                    "the exact solution produced non-finite values; this "
+                    "should not happen for finite inputs and indicates a "
+                    "bug: please report the weights, task and times"
+                )
+            out[start : start + chunk] = reduce(factor)
+        return out
+
+    # ------------------------------------------------------------------
+    # Public observables
+    # ------------------------------------------------------------------
+
+    def factor(self, t):
+        """Return ``Q~(t)`` with ``Q~ Q~^T = QQ^T(t)``.
+
+        ``Q~(t)`` equals ``Q(t) = [W1(t).T; W2(t)]`` up to an orthogonal
+        change of hidden basis, restricted to the ``rank`` directions that
+        carry weight.
+
+        Parameters
+        ----------
+        t : array_like, shape (n_times,)
+            Non-negative times, in the units of ``tau``.
+
+        Returns
+        -------
+        ndarray, shape (n_times, n_in + n_out, rank)
+        """
+        size = self.n_in + self.n_out
+        return self._evaluate(t, lambda Y: Y, (size, self.rank))
+
+    def qqt(self, t):
+        """Return the full matrix ``QQ^T(t)``.
+
+        Its blocks are ``W1^T W1`` (top left), ``W1^T W2^T`` (top right),
+        ``W2 W1`` (bottom left) and ``W2 W2^T`` (bottom right).
+
+        Parameters
+        ----------
+        t : array_like, shape (n_times,)
+            Non-negative times, in the units of ``tau``.
+
+        Returns
+        -------
+        ndarray, shape (n_times, n_in + n_out, n_in + n_out)
+        """
+        size = self.n_in + self.n_out
+        return self._evaluate(t, _gram, (size, size))
+
+    def network_function(self, t):
+        """Return the network function ``W2(t) @ W1(t)``.
+
+        Parameters
+        ----------
+        t : array_like, shape (n_times,)
+            Non-negative times, in the units of ``tau``.
+
+        Returns
+        -------
+        ndarray, shape (n_times, n_out, n_in)
+        """
+        n_in = self.n_in
+        return self._evaluate(
+            t,
+            lambda Y: Y[:, n_in:] @ np.swapaxes(Y[:, :n_in], 1, 2),
+            (self.n_out, n_in),
+        )
+
+    def input_representation(self, t):
+        """Return the input-side representation ``W1(t).T @ W1(t)``.
+
+        Parameters
+        ----------
+        t : array_like, shape (n_times,)
+            Non-negative times, in the units of ``tau``.
+
+        Returns
+        -------
+        ndarray, shape (n_times, n_in, n_in)
+        """
+        n_in = self.n_in
+        return self._evaluate(t, lambda Y: _gram(Y[:, :n_in]), (n_in, n_in))
+
+    def output_representation(self, t):
+        """Return the output-side representation ``W2(t) @ W2(t).T``.
+
+        Parameters
+        ----------
+        t : array_like, shape (n_times,)
+            Non-negative times, in the units of ``tau``.
+
+        Returns
+        -------
+        ndarray, shape (n_times, n_out, n_out)
+        """
+        n_in, n_out = self.n_in, self.n_out
+        return self._evaluate(t, lambda Y: _gram(Y[:, n_in:]), (n_out, n_out))
+
+    def loss(self, t, sigma_yy=None):
+        """Return the training loss along the exact trajectory.
+
+        Parameters
+        ----------
+        t : array_like, shape (n_times,)
+            Non-negative times, in the units of ``tau``.
+        sigma_yy : array_like, shape (n_out, n_out), optional
+            Output covariance ``Y @ Y.T / P``. Without it the constant
+            ``(tr Σyy - ||Σyx||_F^2) / 2`` is omitted and the result is the
+            excess loss ``||W2 W1 - Σyx||_F^2 / 2``, which tends to zero.
+
+        Returns
+        -------
+        ndarray, shape (n_times,)
+            ``||Y - W2 W1 X||_F^2 / (2P)`` for whitened inputs.
+        """
+        constant = 0.0
+        if sigma_yy is not None:
+            sigma_yy = as_matrix("sigma_yy", sigma_yy)
+            if sigma_yy.shape != (self.n_out, self.n_out):
+                raise ValueError(
+                    f"sigma_yy must have shape (n_out, n_out) = "
+                    f"({self.n_out}, {self.n_out}), got {sigma_yy.shape}"
+                )
+            constant = (np.trace(sigma_yy) - np.sum(self.sigma_yx**2)) / 2
+        n_in, target = self.n_in, self.sigma_yx
+
+        def excess(Y):
+            W = Y[:, n_in:] @ np.swapaxes(Y[:, :n_in], 1, 2)
+            return 0.5 * np.sum((W - target) ** 2, axis=(1, 2))
+
+        return self._evaluate(t, excess, ()) + constant
+
+    def ntk(self, t, X):
+        """Return the neural tangent kernel along the exact trajectory.
+
+        Parameters
+        ----------
+        t : array_like, shape (n_times,)
+            Non-negative times, in the units of ``tau``.
+        X : array_like, shape (n_in, n_samples)
+            Inputs at which the kernel is evaluated, one per column.
+
+        Returns
+        -------
+        ndarray, shape (n_times, n_out * n_samples, n_out * n_samples)
+            ``I ⊗ (X^T W1^T W1 X) + (W2 W2^T) ⊗ (X^T X)``, indexed by
+            (output, sample) pairs in output-major order, as
+            :func:`lazyrich.ntk`.
+        """
+        X = as_matrix("X", X)
+        if X.shape[0] != self.n_in:
+            raise ValueError(
+                f"X must have shape (n_in, n_samples) with n_in = {self.n_in} "
+                f"(samples are columns), got {X.shape}"
+            )
+        n_in, n_out, n_samples = self.n_in, self.n_out, X.shape[1]
+        gram_x = X.T @ X
+        eye = np.eye(n_out)
+
+        def kernel(Y):
+            features = np.swapaxes(Y[:, :n_in], 1, 2) @ X
+            K_in = np.swapaxes(features, 1, 2) @ features
+            K_out = _gram(Y[:, n_in:])
+            first = np.einsum("ab,tpq->tapbq", eye, K_in)
+            second = np.einsum("tab,pq->tapbq", K_out, gram_x)
+            size = n_out * n_samples
+            return (first + second).reshape(len(Y), size, size)
+
+        size = n_out * n_samples
+        return self._evaluate(t, kernel, (size, size))
+
+    def __repr__(self):
+        return (
+            f"ExactDynamics(n_in={self.n_in}, n_hidden={self.n_hidden}, "
+            f"n_out={self.n_out}, lam={self.lam:.6g}, tau={self.tau:.6g})"
+        )
+
+
+def _gram(Y):
+    """Return ``Y @ Y.T`` for a stack of matrices, made exactly symmetric."""
+    P = Y @ np.swapaxes(Y, 1, 2)
+    return (P + np.swapaxes(P, 1, 2)) / 2
