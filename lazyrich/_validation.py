@@ -14,6 +14,8 @@ import numpy as np
 
 __all__ = [
     "as_matrix",
+    "as_rng",
+    "as_width",
     "as_times",
     "as_positive",
     "as_finite_scalar",
@@ -149,3 +151,23 @@ def check_chain(W1, W2, sigma_yx=None, X=None, Y=None):
                 f"got X {X.shape} and Y {Y.shape}"
             )
     return n_in, n_hidden, n_out
+
+
+def as_width(name, value):
+    """Return ``value`` as a positive Python int (a layer width or a count)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+def as_rng(rng):
+    """Return a ``numpy.random.Generator`` from a seed, a generator or None."""
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "rng must be None, an integer seed or a numpy.random.Generator, "
+            f"got {type(rng).__name__}"
+        ) from None

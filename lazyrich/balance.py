@@ -17,7 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_finite_scalar, as_matrix, check_chain
+from ._validation import (
+    as_finite_scalar,
+    as_matrix,
+    as_positive,
+    as_rng,
+    as_width,
+    check_chain,
+)
 
 __all__ = [
     "balance",
@@ -83,7 +90,7 @@ def balance_coefficient(W1, W2, *, rtol=1e-8):
         If the balance matrix differs from ``lam * I`` by more than the
         tolerance; the message gives the measured deviation.
     """
-    rtol = as_finite_scalar("rtol", rtol)
+    rtol = as_positive("rtol", rtol)
     B = balance(W1, W2)
     n_hidden = B.shape[0]
     lam = float(np.trace(B)) / n_hidden
@@ -216,17 +223,15 @@ def lambda_balanced(n_in, n_hidden, n_out, lam, *, scale=1.0, rng=None, sigma_yx
     >>> round(balance_coefficient(W1, W2), 12)
     0.5
     """
-    for name, width in (("n_in", n_in), ("n_hidden", n_hidden), ("n_out", n_out)):
-        if isinstance(width, bool) or not isinstance(width, (int, np.integer)):
-            raise ValueError(f"{name} must be a positive integer, got {width!r}")
-        if width < 1:
-            raise ValueError(f"{name} must be a positive integer, got {width}")
+    n_in = as_width("n_in", n_in)
+    n_hidden = as_width("n_hidden", n_hidden)
+    n_out = as_width("n_out", n_out)
     lam = as_finite_scalar("lam", lam)
     scale = as_finite_scalar("scale", scale)
     if scale < 0:
         raise ValueError(f"scale must be non-negative, got {scale:.6g}")
     check_feasible(lam, n_in, n_hidden, n_out)
-    rng = np.random.default_rng(rng)
+    rng = as_rng(rng)
     r = min(n_in, n_hidden, n_out)
 
     # Singular vectors of the product: random, or the task's own.

@@ -97,7 +97,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_matrix, as_positive, as_times, check_chain
+from ._validation import (
+    as_finite_scalar,
+    as_matrix,
+    as_positive,
+    as_times,
+    check_chain,
+)
 from .balance import balance_coefficient, check_feasible
 
 __all__ = ["ExactDynamics", "HealthCheckError", "task_eigenbasis"]
@@ -250,8 +256,8 @@ class ExactDynamics:
         sigma_yx = as_matrix("sigma_yx", sigma_yx)
         n_in, n_hidden, n_out = check_chain(W1, W2, sigma_yx)
         self.tau = as_positive("tau", tau)
-        overlap_rtol = float(overlap_rtol)
-        if not (np.isfinite(overlap_rtol) and 0 <= overlap_rtol < 1):
+        overlap_rtol = as_finite_scalar("overlap_rtol", overlap_rtol)
+        if not 0 <= overlap_rtol < 1:
             raise ValueError(f"overlap_rtol must be in [0, 1), got {overlap_rtol!r}")
         self.lam = balance_coefficient(W1, W2, rtol=balance_rtol)
         check_feasible(self.lam, n_in, n_hidden, n_out)
