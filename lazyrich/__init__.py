@@ -7,7 +7,7 @@ initialisation, for every λ, from the rich (λ near 0) to the lazy
 figures that check and illustrate it.
 """
 
-from .balance import balance, balance_coefficient, lambda_balanced
+from .balancing import balance, balance_coefficient, lambda_balanced
 from .data import covariances, random_task, semantic_hierarchy, whiten
 from .exact import ExactDynamics, HealthCheckError
 from .kernels import kernel_distance, ntk

@@ -24,7 +24,7 @@ import tracemalloc
 
 import numpy as np
 
-from .balance import lambda_balanced
+from .balancing import lambda_balanced
 from .exact import ExactDynamics
 from .simulate import gradient_flow
 

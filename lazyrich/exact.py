@@ -104,7 +104,7 @@ from ._validation import (
     as_times,
     check_chain,
 )
-from .balance import balance_coefficient, check_feasible
+from .balancing import balance_coefficient, check_feasible
 
 __all__ = ["ExactDynamics", "HealthCheckError", "task_eigenbasis"]
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_finite_scalar, as_positive, as_times
-from .balance import mode_weights
+from .balancing import mode_weights
 
 __all__ = ["scalar_mode"]
 
@@ -61,7 +61,7 @@ def scalar_mode(t, s, a0, lam, *, tau=1.0):
     --------
     >>> import numpy as np
     >>> np.round(scalar_mode([0.0, 1.0, 50.0], s=2.0, a0=0.01, lam=0.0), 4)
-    array([0.01  , 0.5126, 2.    ])
+    array([0.01  , 0.4306, 2.    ])
     """
     times = as_times(t)
     s = as_finite_scalar("s", s)

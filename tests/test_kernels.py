@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lazyrich.balance import lambda_balanced
+from lazyrich.balancing import lambda_balanced
 from lazyrich.exact import ExactDynamics
 from lazyrich.kernels import kernel_distance, ntk
 
