@@ -217,6 +217,15 @@ def lambda_balanced(n_in, n_hidden, n_out, lam, *, scale=1.0, rng=None, sigma_yx
         If ``lam`` is infeasible for the widths, a width is not a positive
         integer, ``scale`` is negative, or ``sigma_yx`` has the wrong shape.
 
+    Notes
+    -----
+    At ``lam = 0`` with ``n_in = n_hidden = n_out`` the sign of
+    ``det(W2 @ W1)`` is conserved by gradient flow (a hidden direction that
+    dies stays dead). A random init whose determinant sign differs from the
+    task's therefore cannot learn the weakest mode: it ends on a saddle. With
+    random ``U`` and ``V`` this happens for about half of the seeds; pass
+    ``sigma_yx`` for an aligned init, or any ``lam != 0``, to avoid it.
+
     Examples
     --------
     >>> W1, W2 = lambda_balanced(3, 2, 4, lam=0.5, rng=0)
