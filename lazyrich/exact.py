@@ -376,6 +376,32 @@ class ExactDynamics:
         size = self.n_in + self.n_out
         return self._evaluate(t, lambda Y: Y, (size, self.rank))
 
+    def weights(self, t):
+        """Return weights ``W1(t), W2(t)`` up to a rotation of the hidden layer.
+
+        The returned weights differ from the trained ones by one orthogonal
+        ``n_hidden x n_hidden`` matrix ``R(t)`` (``W1 -> R^T W1``,
+        ``W2 -> W2 R``), which changes neither the network function, nor
+        the representations, nor the balance. They are what is needed to
+        continue training from time ``t`` on a new task, for example with a
+        new :class:`ExactDynamics`.
+
+        Parameters
+        ----------
+        t : array_like, shape (n_times,)
+            Non-negative times, in the units of ``tau``.
+
+        Returns
+        -------
+        W1_t : ndarray, shape (n_times, n_hidden, n_in)
+        W2_t : ndarray, shape (n_times, n_out, n_hidden)
+        """
+        factor = self.factor(t)
+        # Hidden directions beyond the rank carry no weight (zero columns).
+        Q = np.zeros((factor.shape[0], factor.shape[1], self.n_hidden))
+        Q[:, :, : self.rank] = factor
+        return np.swapaxes(Q[:, : self.n_in], 1, 2), Q[:, self.n_in :]
+
     def qqt(self, t):
         """Return the full matrix ``QQ^T(t)``.
 
