@@ -180,10 +180,23 @@ def _random_orthonormal(rng, n, k):
     return Qm * np.sign(np.where(np.diag(R) == 0, 1.0, np.diag(R)))
 
 
+def _as_mode_scale(scale, r):
+    """Return ``scale`` as ``r`` non-negative mode singular values."""
+    values = np.asarray(scale, dtype=float) if not isinstance(scale, str) else None
+    if values is None or values.ndim > 1 or values.ndim == 1 and len(values) != r:
+        raise ValueError(
+            f"scale must be a number or an array of r = {r} per-mode singular "
+            f"values (r = min(n_in, n_hidden, n_out)), got {scale!r}"
+        )
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(f"scale must be finite and non-negative, got {scale!r}")
+    return np.broadcast_to(values, (r,)).copy()
+
+
 def lambda_balanced(n_in, n_hidden, n_out, lam, *, scale=1.0, rng=None, sigma_yx=None):
     """Draw random, exactly λ-balanced weights.
 
-    The product is ``W2 @ W1 = scale * U @ V.T`` with ``r = min(n_in,
+    The product is ``W2 @ W1 = U @ diag(scale) @ V.T`` with ``r = min(n_in,
     n_hidden, n_out)`` orthonormal columns in ``U`` and ``V``. Each mode gets
     the layer singular values of :func:`mode_weights`; hidden units beyond
     ``r`` carry ``sqrt(lam)`` in the second layer (``lam > 0``) or
@@ -197,9 +210,11 @@ def lambda_balanced(n_in, n_hidden, n_out, lam, *, scale=1.0, rng=None, sigma_yx
     lam : float
         Balance coefficient; feasibility requires ``n_hidden <= n_out`` for
         ``lam > 0`` and ``n_hidden <= n_in`` for ``lam < 0``.
-    scale : float, optional
-        Singular value of every mode of the initial product ``W2 @ W1``
-        (``scale >= 0``). Small values give the rich, sigmoidal regime.
+    scale : float or array_like of shape (r,), optional
+        Singular values of the initial product ``W2 @ W1``: one value for
+        every mode, or one per mode (mode ``i`` uses the ``i``-th columns of
+        ``U`` and ``V``). Non-negative. Small values give the rich,
+        sigmoidal regime.
     rng : int or numpy.random.Generator, optional
         Seed or generator for ``U``, ``V`` and ``R``.
     sigma_yx : array_like, shape (n_out, n_in), optional
@@ -236,12 +251,10 @@ def lambda_balanced(n_in, n_hidden, n_out, lam, *, scale=1.0, rng=None, sigma_yx
     n_hidden = as_width("n_hidden", n_hidden)
     n_out = as_width("n_out", n_out)
     lam = as_finite_scalar("lam", lam)
-    scale = as_finite_scalar("scale", scale)
-    if scale < 0:
-        raise ValueError(f"scale must be non-negative, got {scale:.6g}")
     check_feasible(lam, n_in, n_hidden, n_out)
     rng = as_rng(rng)
     r = min(n_in, n_hidden, n_out)
+    scale = _as_mode_scale(scale, r)
 
     # Singular vectors of the product: random, or the task's own.
     if sigma_yx is None:
@@ -259,7 +272,7 @@ def lambda_balanced(n_in, n_hidden, n_out, lam, *, scale=1.0, rng=None, sigma_yx
         V = Vt_full.T[:, : min(n_in, n_hidden)]
 
     # Layer singular values: r shared modes, then the extra hidden units.
-    s1, s2 = mode_weights(np.full(r, scale), lam)
+    s1, s2 = mode_weights(scale, lam)
     S1 = np.zeros((n_hidden, V.shape[1]))
     S2 = np.zeros((U.shape[1], n_hidden))
     S1[np.arange(r), np.arange(r)] = s1

@@ -239,7 +239,7 @@ class ExactDynamics:
     >>> import numpy as np
     >>> from lazyrich import ExactDynamics, lambda_balanced
     >>> sigma_yx = np.diag([3.0, 1.0])
-    >>> W1, W2 = lambda_balanced(2, 2, 2, lam=0.0, scale=1e-3, rng=0)
+    >>> W1, W2 = lambda_balanced(2, 2, 2, 0.0, scale=1e-3, sigma_yx=sigma_yx)
     >>> dyn = ExactDynamics(W1, W2, sigma_yx)
     >>> np.round(dyn.network_function([50.0])[0], 6)
     array([[3., 0.],

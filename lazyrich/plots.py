@@ -313,6 +313,8 @@ def plot_trajectories(
     ylabel=None,
     title=None,
     legend=True,
+    exact_label="exact",
+    sim_label="simulated",
 ):
     """Plot exact trajectories as lines and a simulation as open markers.
 
@@ -341,6 +343,9 @@ def plot_trajectories(
     legend : bool or "outside", optional
         Draw the legend (when there is anything to name), inside the Axes
         or, with ``"outside"``, to their right.
+    exact_label, sim_label : str, optional
+        Legend names of the two styles, for example ``"closed form"`` when
+        the markers are a prediction rather than a simulation.
 
     Returns
     -------
@@ -412,7 +417,7 @@ def plot_trajectories(
         ]
     if simulated is not None:
         handles += [
-            Line2D([], [], color=_NEUTRAL, label="exact"),
+            Line2D([], [], color=_NEUTRAL, label=exact_label),
             Line2D(
                 [],
                 [],
@@ -420,7 +425,7 @@ def plot_trajectories(
                 linestyle="none",
                 marker="o",
                 markerfacecolor="none",
-                label="simulated",
+                label=sim_label,
             ),
         ]
     if legend == "outside" and handles:
