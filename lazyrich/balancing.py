@@ -101,19 +101,25 @@ def balance_coefficient(W1, W2, *, rtol=1e-8):
     W2 = np.asarray(W2, dtype=float)
     scale = max(np.linalg.norm(W1, 2), np.linalg.norm(W2, 2)) ** 2
     deviation = float(np.max(np.abs(B - lam * np.eye(n_hidden))))
+    n_out, n_in = W2.shape[0], W1.shape[1]
     if deviation > rtol * max(scale, np.finfo(float).tiny):
+        # Say so when no weights of these widths could have this lam.
+        try:
+            check_feasible(lam, n_in, n_hidden, n_out)
+            why = ""
+        except ValueError as exc:
+            why = f" (moreover, {exc})"
         raise ValueError(
             "the weights are not λ-balanced: W2.T @ W2 - W1 @ W1.T differs "
             f"from lam * I (lam = {lam:.6g}) by {deviation:.3g} in max-abs, "
             f"which is {deviation / max(scale, np.finfo(float).tiny):.3g} "
             f"relative to the weights' scale (tolerance {rtol:.1g}); build "
             "balanced weights with lazyrich.lambda_balanced, or use "
-            "lazyrich.gradient_flow, which accepts any initialisation"
+            "lazyrich.gradient_flow, which accepts any initialisation" + why
         )
 
     # Widths can force the sign of lam (see check_feasible); a value of the
     # forbidden sign that is within the tolerance of zero is rounding.
-    n_out, n_in = W2.shape[0], W1.shape[1]
     forbidden = (lam > 0 and n_hidden > n_out) or (lam < 0 and n_hidden > n_in)
     if forbidden and abs(lam) <= rtol * scale:
         lam = 0.0
@@ -188,8 +194,10 @@ def _as_mode_scale(scale, r):
             f"scale must be a number or an array of r = {r} per-mode singular "
             f"values (r = min(n_in, n_hidden, n_out)), got {scale!r}"
         )
-    if not np.all(np.isfinite(values)) or np.any(values < 0):
-        raise ValueError(f"scale must be finite and non-negative, got {scale!r}")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"scale must be finite, got {scale!r}")
+    if np.any(values < 0):
+        raise ValueError(f"scale must be non-negative, got {scale!r}")
     return np.broadcast_to(values, (r,)).copy()
 
 

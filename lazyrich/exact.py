@@ -86,11 +86,16 @@ initialised anti-aligned with its task: the reversal saddle) comes out of
 like ``exp(Λ t)`` and drive the network off the saddle at an arbitrary
 time. The solver therefore treats the part of a row of ``M`` that is not
 already spanned by earlier (faster) rows as zero when its norm is at most
-``overlap_rtol`` times the largest row norm of ``M`` (default ``1e-12``):
-such a network stays on the saddle forever, which is the exact answer for
-the initialisation intended. To study the escape from a saddle, perturb
-the weights by more than that; pass ``overlap_rtol=0`` to keep every
-overlap, however small.
+``overlap_rtol`` times the largest row norm of ``M``. The default,
+``16 * (n_in + n_out) * eps`` (about ``2e-14`` for six directions), sits
+just above the rounding error of forming ``O^T Q0``. Such a network stays on
+the saddle forever, which is the exact answer for the initialisation
+intended. A genuine overlap smaller than the threshold is lost as well: for
+example an anti-aligned init at ``|lam| = 1e-12`` has a growing overlap of
+relative size about ``|lam|`` over the weights' scale, which is resolved by
+the default only while it exceeds the threshold. To study the escape from a
+saddle, perturb the weights by more than that; pass ``overlap_rtol=0`` to
+keep every overlap, however small.
 """
 
 from __future__ import annotations
@@ -106,7 +111,7 @@ from ._validation import (
 )
 from .balancing import balance_coefficient, check_feasible
 
-__all__ = ["ExactDynamics", "HealthCheckError", "task_eigenbasis"]
+__all__ = ["ExactDynamics", "HealthCheckError", "mode_rotation", "task_eigenbasis"]
 
 # Largest number of float64 entries a chunk of time points may hold in its
 # biggest intermediate (about 64 MB); long time arrays are done in chunks.
@@ -115,6 +120,43 @@ _CHUNK_ENTRIES = 8_000_000
 
 class HealthCheckError(FloatingPointError):
     """Raised when a computed solution fails its numerical health check."""
+
+
+def mode_rotation(s, lam):
+    """Eigenvalue and rotation of one mode's block ``[[-lam/2, s], [s, lam/2]]``.
+
+    The block equals ``k`` times a reflection; its eigenvector for ``+k`` is
+    ``(sin(phi), cos(phi))`` and for ``-k`` is ``(cos(phi), -sin(phi))``, with
+    ``cos(2 phi) = lam / (2k)`` and ``sin(2 phi) = s / k``. The half-angle
+    values are formed without cancellation, and are exactly 0 or 1 where
+    they should be (``s = 0``), so a decoupled direction stays decoupled.
+
+    Parameters
+    ----------
+    s : array_like, shape (m,)
+        Non-negative singular values of the task.
+    lam : float
+        Balance coefficient.
+
+    Returns
+    -------
+    k, sin, cos : ndarray, shape (m,)
+        ``k = hypot(s, lam/2)`` and ``sin(phi)``, ``cos(phi)``; for ``s = 0``
+        and ``lam = 0`` (a zero block) ``phi = 0``.
+    """
+    s = np.asarray(s, dtype=float)
+    k = np.hypot(s, lam / 2)
+    safe_k = np.where(k > 0, k, 1.0)
+    cos_2phi = np.where(k > 0, lam / 2 / safe_k, 1.0)
+    sin_2phi = np.where(k > 0, s / safe_k, 0.0)
+
+    # The larger half-angle factor from its square, the other from
+    # sin(2 phi) = 2 sin(phi) cos(phi): neither step cancels.
+    big = np.sqrt((1 + np.abs(cos_2phi)) / 2)
+    small = sin_2phi / (2 * big)
+    sin = np.where(cos_2phi >= 0, small, big)
+    cos = np.where(cos_2phi >= 0, big, small)
+    return k, sin, cos
 
 
 def task_eigenbasis(sigma_yx, lam):
@@ -142,9 +184,7 @@ def task_eigenbasis(sigma_yx, lam):
 
     # Each mode's 2 x 2 block [[-lam/2, s], [s, lam/2]] is k times a
     # reflection: eigenvalues ±k and eigenvectors rotated by phi.
-    k = np.hypot(s, lam / 2)
-    phi = np.arctan2(s, lam / 2) / 2
-    sin, cos = np.sin(phi), np.cos(phi)
+    k, sin, cos = mode_rotation(s, lam)
 
     size = n_in + n_out
     O = np.zeros((size, size))
@@ -222,8 +262,9 @@ class ExactDynamics:
         Tolerance of the λ-balance check, relative to the weights' scale.
     overlap_rtol : float, optional
         Relative size below which an overlap with a growing eigendirection
-        is treated as rounding noise and set to zero (see the module
-        docstring, "Overlaps at rounding level").
+        is treated as rounding noise and set to zero; the default is
+        ``16 * (n_in + n_out) * eps`` (see the module docstring, "Overlaps
+        at rounding level").
 
     Attributes
     ----------
@@ -241,13 +282,13 @@ class ExactDynamics:
     >>> sigma_yx = np.diag([3.0, 1.0])
     >>> W1, W2 = lambda_balanced(2, 2, 2, 0.0, scale=1e-3, sigma_yx=sigma_yx)
     >>> dyn = ExactDynamics(W1, W2, sigma_yx)
-    >>> np.round(dyn.network_function([50.0])[0], 6)
+    >>> np.round(dyn.network_function([50.0])[0], 6) + 0.0  # drops signed zeros
     array([[3., 0.],
            [0., 1.]])
     """
 
     def __init__(
-        self, W1, W2, sigma_yx, *, tau=1.0, balance_rtol=1e-8, overlap_rtol=1e-12
+        self, W1, W2, sigma_yx, *, tau=1.0, balance_rtol=1e-8, overlap_rtol=None
     ):
         # Validate: finite 2-D arrays whose shapes chain, a positive tau,
         # weights that are λ-balanced and a λ the widths allow.
@@ -256,6 +297,8 @@ class ExactDynamics:
         sigma_yx = as_matrix("sigma_yx", sigma_yx)
         n_in, n_hidden, n_out = check_chain(W1, W2, sigma_yx)
         self.tau = as_positive("tau", tau)
+        if overlap_rtol is None:
+            overlap_rtol = 16 * (n_in + n_out) * np.finfo(float).eps
         overlap_rtol = as_finite_scalar("overlap_rtol", overlap_rtol)
         if not 0 <= overlap_rtol < 1:
             raise ValueError(f"overlap_rtol must be in [0, 1), got {overlap_rtol!r}")

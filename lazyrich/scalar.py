@@ -7,7 +7,8 @@ Scalar weights ``w1, w2`` trained on a target ``s`` keep
 
 The solution used here is the one-mode case of the matrix solution of
 :mod:`lazyrich.exact`: with ``k = hypot(s, lam/2)`` and the mixing angle
-``phi = atan2(s, lam/2) / 2``, the overlaps of ``(w1, w2)`` with the
+``phi`` of :func:`lazyrich.exact.mode_rotation`
+(``cos 2phi = lam / 2k``, ``sin 2phi = s / k``), the overlaps of ``(w1, w2)`` with the
 growing and decaying eigenvectors are
 
 .. math:: m_+ = w_1 \sin\phi + w_2 \cos\phi, \qquad
@@ -22,7 +23,10 @@ and, writing ``q = exp(-2 k t / tau)`` and
 
 Every term is bounded for all ``t >= 0`` and no step divides by ``lam``,
 ``s`` or ``a0``, so ``lam = 0``, tiny ``|lam|``, ``s = 0`` and ``a0 = 0``
-are ordinary values rather than limits.
+are ordinary values rather than limits. The overlap that is a difference
+of two products is computed from an identity instead, so that it is exact
+where it should vanish: at ``lam = 0`` an initial ``a0 <= 0`` sits on the
+saddle and ``a(t)`` decays to 0 without ever changing sign.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import numpy as np
 
 from ._validation import as_finite_scalar, as_positive, as_times
 from .balancing import mode_weights
+from .exact import mode_rotation
 
 __all__ = ["scalar_mode"]
 
@@ -75,21 +80,42 @@ def scalar_mode(t, s, a0, lam, *, tau=1.0):
     tau = as_positive("tau", tau)
     x = times / tau
 
-    # Weights with product a0 and balance lam (w2 >= 0 fixes the sign).
-    w1_abs, w2 = mode_weights(np.array([abs(a0)]), lam)
-    w1 = np.copysign(w1_abs[0], a0)
-    w2 = w2[0]
+    # Weight sizes with product |a0| and balance lam (w2 >= 0, and the
+    # sign of a0 goes to w1).
+    w1_abs, w2 = (v[0] for v in mode_weights(np.array([abs(a0)]), lam))
 
-    # Eigen-pair of [[-lam/2, s], [s, lam/2]] and the initial overlaps.
-    k = np.hypot(s, lam / 2)
-    phi = np.arctan2(s, lam / 2) / 2
-    sin, cos = np.sin(phi), np.cos(phi)
-    m_grow = w1 * sin + w2 * cos
-    m_decay = w1 * cos - w2 * sin
+    # Eigen-pair of [[-lam/2, s], [s, lam/2]] and the initial overlaps
+    # m_grow = w1 sin + w2 cos, m_decay = w1 cos - w2 sin. The one that is
+    # a difference is formed from the identities below, with no
+    # cancellation: it is exactly 0 at the saddle (lam = 0, a0 <= 0).
+    k, sin, cos = (v[0] for v in mode_rotation(np.array([s]), lam))
+    rho = np.hypot(lam, 2 * a0)
+    w1 = np.copysign(w1_abs, a0)
+    if k == 0:
+        # Zero block (lam = s = 0): phi = 0 and nothing mixes.
+        m_grow, m_decay = w2, w1
+    elif a0 >= 0:
+        m_grow = w1_abs * sin + w2 * cos
+        # (w1 cos)^2 - (w2 sin)^2 = lam (a0^2 - s^2) / (k (rho + 2k)).
+        numerator = 0.0 if lam == 0 else lam * (a0 - s) * (a0 + s) / (k * (rho + 2 * k))
+        m_decay = _ratio(numerator, w1_abs * cos + w2 * sin)
+    else:
+        # (w2 cos)^2 - (w1 sin)^2 = lam (2k + rho) / (4k).
+        numerator = 0.0 if lam == 0 else lam * (2 * k + rho) / (4 * k)
+        m_grow = _ratio(numerator, w2 * cos + w1_abs * sin)
+        m_decay = -(w1_abs * cos + w2 * sin)
 
     # Bounded evaluation: q = exp(-2kt) and δ = (1 - q) / (2k).
     q = np.exp(-2 * k * x)
     delta = x if k == 0 else -np.expm1(-2 * k * x) / (2 * k)
+    if m_grow == 0:
+        # On the saddle the common factor q cancels analytically.
+        return -q * m_decay**2 * sin * cos / (1 + delta * m_decay**2)
     first = m_grow * sin + q * m_decay * cos
     second = m_grow * cos - q * m_decay * sin
     return first * second / (q + delta * (m_grow**2 + q * m_decay**2))
+
+
+def _ratio(numerator, denominator):
+    """``numerator / denominator``, taken as 0 when both vanish."""
+    return 0.0 if denominator == 0 else numerator / denominator

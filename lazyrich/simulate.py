@@ -183,7 +183,8 @@ def gradient_descent(W1, W2, X, Y, *, lr, steps, record_every=1):
 
     def loss(A, B):
         # From the residual itself, which stays accurate near zero loss.
-        return 0.5 * float(np.sum((Y - B @ (A @ X)) ** 2)) / n_samples
+        with np.errstate(over="ignore", invalid="ignore"):
+            return 0.5 * float(np.sum((Y - B @ (A @ X)) ** 2)) / n_samples
 
     recorded = sorted(set(range(0, steps + 1, record_every)) | {steps})
     W1_rec, W2_rec, loss_rec = [], [], []
@@ -199,7 +200,11 @@ def gradient_descent(W1, W2, X, Y, *, lr, steps, record_every=1):
         with np.errstate(over="ignore", invalid="ignore"):
             error = sigma_yx - W2 @ W1 @ sigma_xx
             W1, W2 = W1 + lr * (W2.T @ error), W2 + lr * (error @ W1.T)
-        if not (np.all(np.isfinite(W1)) and np.all(np.isfinite(W2))):
+        if not (
+            np.all(np.isfinite(W1))
+            and np.all(np.isfinite(W2))
+            and np.isfinite(loss(W1, W2))
+        ):
             raise ValueError(
                 f"gradient descent diverged at step {k + 1} with lr = {lr:.3g}; "
                 "the step is too large for this task and initialisation "
