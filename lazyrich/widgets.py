@@ -119,7 +119,7 @@ def _draw_scalar(ax, t, s, lam, a0s, *, tau=1.0, xlabel="t / τ", legend=True):
 def scalar_mode_explorer(s=1.0):
     """Sliders for the single-mode network ``a(t)``: λ, ``a0`` and τ.
 
-    The plot shows ``a(t)`` from :func:`lazyrich.scalar.scalar_mode` on a
+    The plot shows ``a(t)`` from :func:`lazyrich.scalar_mode` on a
     fixed time axis ``0 <= t <= 8``, with the target ``s`` dotted, and
     redraws when a slider is released. Near λ = 0 a small ``|a0|`` gives a
     long plateau and a sigmoidal rise; large ``|λ|`` gives a fast
@@ -340,7 +340,7 @@ def lambda_sweep_animation(
         generator is drawn from once, for a seed).
     aligned : bool, optional
         Start from the task's own singular vectors instead of random ones;
-        each mode then follows :func:`lazyrich.scalar.scalar_mode`. With
+        each mode then follows :func:`lazyrich.scalar_mode`. With
         random directions and λ = 0 exactly, square networks start on a
         saddle for about half of the seeds (the initial overlap with the
         growing directions is singular) and one mode is never learned.
@@ -461,7 +461,7 @@ def lambda_explorer(
         generator is drawn from once, for a seed).
     aligned : bool, optional
         Start from the task's own singular vectors instead of random ones;
-        each mode then follows :func:`lazyrich.scalar.scalar_mode`. With
+        each mode then follows :func:`lazyrich.scalar_mode`. With
         random directions and λ = 0 exactly, square networks start on a
         saddle for about half of the seeds (the initial overlap with the
         growing directions is singular) and one mode is never learned.
