@@ -81,8 +81,9 @@ def balance_coefficient(W1, W2, *, rtol=1e-8):
     -------
     float
         ``lam = trace(B) / n_hidden``. Where the widths forbid a sign of
-        ``lam`` (see :func:`lazyrich.balancing.check_feasible`), a value of that sign within the
-        tolerance of zero is rounding error and is returned as exactly 0.
+        ``lam`` (see :func:`lazyrich.balancing.check_feasible`), a value of
+        that sign within the tolerance of zero is rounding error and is
+        returned as exactly 0.
 
     Raises
     ------
@@ -206,8 +207,8 @@ def lambda_balanced(n_in, n_hidden, n_out, lam, *, scale=1.0, rng=None, sigma_yx
 
     The product is ``W2 @ W1 = U @ diag(scale) @ V.T`` with ``r = min(n_in,
     n_hidden, n_out)`` orthonormal columns in ``U`` and ``V``. Each mode gets
-    the layer singular values of :func:`lazyrich.balancing.mode_weights`; hidden units beyond
-    ``r`` carry ``sqrt(lam)`` in the second layer (``lam > 0``) or
+    the layer singular values of :func:`lazyrich.balancing.mode_weights`;
+    hidden units beyond ``r`` carry ``sqrt(lam)`` in the second layer (``lam > 0``) or
     ``sqrt(-lam)`` in the first (``lam < 0``). A random orthogonal hidden
     rotation ``R`` gives ``W1 = R S1 V.T`` and ``W2 = U S2 R.T``.
 

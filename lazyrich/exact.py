@@ -512,23 +512,37 @@ class ExactDynamics:
         n_in, n_out = self.n_in, self.n_out
         return self._evaluate(t, lambda Y: _gram(Y[:, n_in:]), (n_out, n_out))
 
-    def loss(self, t, sigma_yy=None):
-        """Return the training loss along the exact trajectory.
+    def loss(self, t, sigma_yy=None, *, sigma_yx=None):
+        """Return the loss along the exact trajectory, on this or another task.
 
         Parameters
         ----------
         t : array_like, shape (n_times,)
             Non-negative times, in the units of ``tau``.
         sigma_yy : array_like, shape (n_out, n_out), optional
-            Output covariance ``Y @ Y.T / P``. Without it the constant
-            ``(tr Σyy - ||Σyx||_F^2) / 2`` is omitted and the result is the
-            excess loss ``||W2 W1 - Σyx||_F^2 / 2``, which tends to zero.
+            Output covariance ``Y @ Y.T / P`` of the task being evaluated.
+            Without it the constant ``(tr Σyy - ||Σyx||_F^2) / 2`` is
+            omitted and the result is the excess loss
+            ``||W2 W1 - Σyx||_F^2 / 2``.
+        sigma_yx : array_like, shape (n_out, n_in), optional
+            Input–output covariance of the task on which the loss is
+            measured, on the same whitened inputs; the training task if
+            omitted. Another task gives, for example, the exact forgetting
+            curve of an earlier task while this one is trained.
 
         Returns
         -------
         ndarray, shape (n_times,)
             ``||Y - W2 W1 X||_F^2 / (2P)`` for whitened inputs.
         """
+        target = self.sigma_yx
+        if sigma_yx is not None:
+            target = as_matrix("sigma_yx", sigma_yx)
+            if target.shape != self.sigma_yx.shape:
+                raise ValueError(
+                    f"sigma_yx must have shape (n_out, n_in) = "
+                    f"{self.sigma_yx.shape}, got {target.shape}"
+                )
         constant = 0.0
         if sigma_yy is not None:
             sigma_yy = as_matrix("sigma_yy", sigma_yy)
@@ -537,8 +551,8 @@ class ExactDynamics:
                     f"sigma_yy must have shape (n_out, n_out) = "
                     f"({self.n_out}, {self.n_out}), got {sigma_yy.shape}"
                 )
-            constant = (np.trace(sigma_yy) - np.sum(self.sigma_yx**2)) / 2
-        n_in, target = self.n_in, self.sigma_yx
+            constant = (np.trace(sigma_yy) - np.sum(target**2)) / 2
+        n_in = self.n_in
 
         def excess(Y):
             W = Y[:, n_in:] @ np.swapaxes(Y[:, :n_in], 1, 2)

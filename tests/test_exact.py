@@ -756,3 +756,20 @@ def test_loss_rejects_mismatched_output_covariance():
     dyn = ExactDynamics(_W1, _W2, _S)
     with pytest.raises(ValueError, match=r"sigma_yy must have shape \(n_out, n_out\)"):
         dyn.loss([1.0], np.eye(3))
+
+
+def test_loss_on_another_task_is_the_distance_to_it():
+    task_a = np.diag([2.0, 1.0])
+    task_b = np.array([[0.5, 1.0], [-1.0, 0.3]])
+    W1, W2 = lambda_balanced(2, 2, 2, 0.5, scale=0.1, rng=4)
+    dyn = ExactDynamics(W1, W2, task_a)
+    times = np.array([0.0, 1.0, 5.0])
+    W = dyn.network_function(times)
+    expected = 0.5 * np.sum((W - task_b) ** 2, axis=(1, 2))
+    assert np.allclose(dyn.loss(times, sigma_yx=task_b), expected, rtol=1e-13)
+    sigma_yy = np.array([[3.0, 0.2], [0.2, 2.5]])
+    constant = (np.trace(sigma_yy) - np.sum(task_b**2)) / 2
+    with_constant = dyn.loss(times, sigma_yy, sigma_yx=task_b)
+    assert np.allclose(with_constant, expected + constant, rtol=1e-13)
+    with pytest.raises(ValueError, match="sigma_yx must have shape"):
+        dyn.loss(times, sigma_yx=np.ones((3, 2)))
