@@ -195,16 +195,18 @@ def gradient_descent(W1, W2, X, Y, *, lr, steps, record_every=1):
             W2_rec.append(W2.copy())
             loss_rec.append(loss(W1, W2))
             next_record += 1
+            if not np.isfinite(loss_rec[-1]):
+                raise ValueError(
+                    f"gradient descent diverged at step {k} with lr = {lr:.3g}: "
+                    "the loss overflowed; keep lr times the fastest rate of "
+                    "the flow well below 1"
+                )
         if k == steps:
             break
         with np.errstate(over="ignore", invalid="ignore"):
             error = sigma_yx - W2 @ W1 @ sigma_xx
             W1, W2 = W1 + lr * (W2.T @ error), W2 + lr * (error @ W1.T)
-        if not (
-            np.all(np.isfinite(W1))
-            and np.all(np.isfinite(W2))
-            and np.isfinite(loss(W1, W2))
-        ):
+        if not (np.all(np.isfinite(W1)) and np.all(np.isfinite(W2))):
             raise ValueError(
                 f"gradient descent diverged at step {k + 1} with lr = {lr:.3g}; "
                 "the step is too large for this task and initialisation "
