@@ -101,6 +101,7 @@ keep every overlap, however small.
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import solve_triangular
 
 from ._validation import (
     as_finite_scalar,
@@ -159,7 +160,7 @@ def mode_rotation(s, lam):
     return k, sin, cos
 
 
-def task_eigenbasis(sigma_yx, lam):
+def _task_eigenbasis(sigma_yx, lam):
     """Eigen-decomposition of ``F`` built from the task's SVD.
 
     Parameters
@@ -204,7 +205,59 @@ def task_eigenbasis(sigma_yx, lam):
     eigvals[m + n_in :] = lam / 2
 
     order = np.argsort(-eigvals, kind="stable")
-    return eigvals[order], O[:, order]
+    return eigvals[order], O[:, order], order
+
+
+def task_eigenbasis(sigma_yx, lam):
+    """Eigen-decomposition of ``F`` built from the task's SVD.
+
+    Parameters
+    ----------
+    sigma_yx : ndarray, shape (n_out, n_in)
+        Input–output covariance.
+    lam : float
+        Balance coefficient.
+
+    Returns
+    -------
+    eigvals : ndarray, shape (n_in + n_out,)
+        Eigenvalues ``Λ`` of ``F``, sorted in decreasing order.
+    O : ndarray, shape (n_in + n_out, n_in + n_out)
+        Orthogonal matrix whose columns are the matching eigenvectors, so
+        that ``F = O @ diag(eigvals) @ O.T``.
+    """
+    eigvals, O, _ = _task_eigenbasis(sigma_yx, lam)
+    return eigvals, O
+
+
+def _sparse_mixing(sigma_yx, lam, eigvals_order):
+    """The eigenvectors as two rotations per row, for a cheap ``O @ Y``.
+
+    ``O = blockdiag(V, U) @ R`` where every row of ``R`` (in the task's
+    singular coordinates) has at most two nonzero entries: ``sin, cos`` for
+    an input direction of a mode, ``cos, -sin`` for its output direction,
+    and a single 1 for a left-over direction. Returns ``V``, ``U`` and, per
+    row, the two columns (in sorted eigen-order) and their coefficients.
+    """
+    n_out, n_in = sigma_yx.shape
+    m = min(n_in, n_out)
+    U, s, Vt = np.linalg.svd(sigma_yx)
+    _, sin, cos = mode_rotation(s, lam)
+
+    # Columns of O before sorting, as laid out in task_eigenbasis.
+    col1 = np.concatenate([np.arange(m), m + np.arange(m, n_in)])
+    col1 = np.concatenate([col1, np.arange(m), n_in + np.arange(m, n_out)])
+    col2 = np.concatenate([m + np.arange(m), m + np.arange(m, n_in)])
+    col2 = np.concatenate([col2, m + np.arange(m), n_in + np.arange(m, n_out)])
+    ones_in, ones_out = np.ones(n_in - m), np.ones(n_out - m)
+    coef1 = np.concatenate([sin, ones_in, cos, ones_out])
+    zeros_in, zeros_out = np.zeros(n_in - m), np.zeros(n_out - m)
+    coef2 = np.concatenate([cos, zeros_in, -sin, zeros_out])
+
+    # Positions of those columns after sorting by eigenvalue.
+    position = np.empty_like(eigvals_order)
+    position[eigvals_order] = np.arange(len(eigvals_order))
+    return Vt.T, U, position[col1], coef1, position[col2], coef2
 
 
 def _echelon(M, overlap_rtol):
@@ -308,9 +361,11 @@ class ExactDynamics:
         self.W1, self.W2 = W1.copy(), W2.copy()
         self.sigma_yx = sigma_yx.copy()
 
-        # Eigenbasis of F and the initial overlaps M = O^T Q0.
-        self.eigvals, self._O = task_eigenbasis(sigma_yx, self.lam)
-        M = self._O.T @ np.vstack([W1.T, W2])
+        # Eigenbasis of F and the initial overlaps M = O^T Q0; O is kept
+        # in its sparse form, two rotations per row after the task's SVD.
+        self.eigvals, O, order = _task_eigenbasis(sigma_yx, self.lam)
+        M = O.T @ np.vstack([W1.T, W2])
+        self._mixing = _sparse_mixing(sigma_yx, self.lam, order)
 
         # Step 1: orthogonal column echelon form of the overlaps.
         if np.any(M):
@@ -325,9 +380,9 @@ class ExactDynamics:
         lam_i = self.eigvals
         lam_p = np.maximum(lam_i[self._pivots], 0.0)
         below = np.arange(len(lam_i))[:, None] >= self._pivots[None, :]
-        self._below = below
-        self._rate_hat = np.where(below, lam_i[:, None] - lam_p, -np.inf)
-        self._rate_z = np.where(below, np.maximum(lam_i, 0.0)[:, None] - lam_p, -np.inf)
+        # Above a pivot L is exactly zero; a zero rate there keeps every
+        # exponent finite and <= 0 without masking.
+        self._rate_z = np.where(below, np.maximum(lam_i, 0.0)[:, None] - lam_p, 0.0)
         self._rate_c = lam_p
 
     # ------------------------------------------------------------------
@@ -349,20 +404,15 @@ class ExactDynamics:
         delta = s[:, None] * np.where(x > 0, -np.expm1(-x) / safe, 1.0)
 
         # Step 2: the bounded matrices L_hat and A = [C^-1; D^1/2 L C^-1].
-        with np.errstate(invalid="ignore"):
-            # -inf * 0 at s = 0 on masked entries; those are reset below.
-            grow_hat = np.exp(self._rate_hat[None] * st)
-            grow_z = np.exp(self._rate_z[None] * st)
-        below = self._below[None]
-        grow_hat = np.where(below, grow_hat, 0.0)
-        grow_z = np.where(below, grow_z, 0.0)
-        L_hat = grow_hat * L[None]
-        Z = np.sqrt(delta)[:, :, None] * grow_z * L[None]
-        A = np.empty((n_times, rank + size, rank))
-        A[:, :rank, :] = 0.0
+        # exp((Λ_i - Λ_p^+) s) = exp((Λ_i^+ - Λ_p^+) s) exp(min(Λ_i, 0) s):
+        # one exponential of the matrix of rates, both factors <= 1.
+        grow_z = np.exp(self._rate_z[None] * st) * L[None]
+        decay = np.exp(np.minimum(self.eigvals, 0.0)[None, :] * s[:, None])
+        L_hat = decay[:, :, None] * grow_z
+        A = np.zeros((n_times, rank + size, rank))
         diag = np.arange(rank)
         A[:, diag, diag] = np.exp(-self._rate_c[None, :] * s[:, None])
-        A[:, rank:, :] = Z
+        np.multiply(np.sqrt(delta)[:, :, None], grow_z, out=A[:, rank:, :])
 
         # Step 3: A = Q_A R_A, Y = L_hat R_A^-1, and the factor O Y.
         R_A = np.linalg.qr(A, mode="r")
@@ -374,8 +424,15 @@ class ExactDynamics:
                 "happens when overlap_rtol = 0 lets rounding noise through. "
                 "Use the default overlap_rtol"
             )
-        Y = np.linalg.solve(np.swapaxes(R_A, 1, 2), np.swapaxes(L_hat, 1, 2))
-        return self._O @ np.swapaxes(Y, 1, 2)
+        Y = solve_triangular(R_A, np.swapaxes(L_hat, 1, 2), trans="T")
+        Y = np.swapaxes(Y, 1, 2)
+
+        # O Y = blockdiag(V, U) (R Y), with R two rotations per row.
+        V, U, col1, coef1, col2, coef2 = self._mixing
+        mixed = coef1[:, None] * np.take(Y, col1, axis=1)
+        mixed += coef2[:, None] * np.take(Y, col2, axis=1)
+        n_in = self.n_in
+        return np.concatenate([V @ mixed[:, :n_in], U @ mixed[:, n_in:]], axis=1)
 
     def _evaluate(self, t, reduce, out_shape):
         """Apply ``reduce`` to the factor at each time, chunk by chunk."""
@@ -393,7 +450,11 @@ class ExactDynamics:
                     "should not happen for finite inputs and indicates a "
                     "bug: please report the weights, task and times"
                 )
-            out[start : start + chunk] = reduce(factor)
+            if reduce is _gram:
+                # The largest output: written in place, with no extra copy.
+                _gram(factor, out=out[start : start + chunk])
+            else:
+                out[start : start + chunk] = reduce(factor)
         return out
 
     # ------------------------------------------------------------------
@@ -606,7 +667,6 @@ class ExactDynamics:
         )
 
 
-def _gram(Y):
-    """Return ``Y @ Y.T`` for a stack of matrices, made exactly symmetric."""
-    P = Y @ np.swapaxes(Y, 1, 2)
-    return (P + np.swapaxes(P, 1, 2)) / 2
+def _gram(Y, out=None):
+    """Return ``Y @ Y.T`` for a stack of matrices, into ``out`` if given."""
+    return np.matmul(Y, np.swapaxes(Y, 1, 2), out=out)
