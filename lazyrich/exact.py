@@ -161,23 +161,7 @@ def mode_rotation(s, lam):
 
 
 def _task_eigenbasis(sigma_yx, lam):
-    """Eigen-decomposition of ``F`` built from the task's SVD.
-
-    Parameters
-    ----------
-    sigma_yx : ndarray, shape (n_out, n_in)
-        Input–output covariance.
-    lam : float
-        Balance coefficient.
-
-    Returns
-    -------
-    eigvals : ndarray, shape (n_in + n_out,)
-        Eigenvalues ``Λ`` of ``F``, sorted in decreasing order.
-    O : ndarray, shape (n_in + n_out, n_in + n_out)
-        Orthogonal matrix whose columns are the matching eigenvectors, so
-        that ``F = O @ diag(eigvals) @ O.T``.
-    """
+    """:func:`task_eigenbasis`, plus the sort order and the sparse form of O."""
     n_out, n_in = sigma_yx.shape
     m = min(n_in, n_out)
     U, s, Vt = np.linalg.svd(sigma_yx)
@@ -205,7 +189,8 @@ def _task_eigenbasis(sigma_yx, lam):
     eigvals[m + n_in :] = lam / 2
 
     order = np.argsort(-eigvals, kind="stable")
-    return eigvals[order], O[:, order], order
+    mixing = _sparse_mixing(U, V, sin, cos, order)
+    return eigvals[order], O[:, order], mixing
 
 
 def task_eigenbasis(sigma_yx, lam):
@@ -230,7 +215,7 @@ def task_eigenbasis(sigma_yx, lam):
     return eigvals, O
 
 
-def _sparse_mixing(sigma_yx, lam, eigvals_order):
+def _sparse_mixing(U, V, sin, cos, order):
     """The eigenvectors as two rotations per row, for a cheap ``O @ Y``.
 
     ``O = blockdiag(V, U) @ R`` where every row of ``R`` (in the task's
@@ -239,10 +224,8 @@ def _sparse_mixing(sigma_yx, lam, eigvals_order):
     and a single 1 for a left-over direction. Returns ``V``, ``U`` and, per
     row, the two columns (in sorted eigen-order) and their coefficients.
     """
-    n_out, n_in = sigma_yx.shape
-    m = min(n_in, n_out)
-    U, s, Vt = np.linalg.svd(sigma_yx)
-    _, sin, cos = mode_rotation(s, lam)
+    n_in, n_out = len(V), len(U)
+    m = len(sin)
 
     # Columns of O before sorting, as laid out in task_eigenbasis.
     col1 = np.concatenate([np.arange(m), m + np.arange(m, n_in)])
@@ -255,9 +238,9 @@ def _sparse_mixing(sigma_yx, lam, eigvals_order):
     coef2 = np.concatenate([cos, zeros_in, -sin, zeros_out])
 
     # Positions of those columns after sorting by eigenvalue.
-    position = np.empty_like(eigvals_order)
-    position[eigvals_order] = np.arange(len(eigvals_order))
-    return Vt.T, U, position[col1], coef1, position[col2], coef2
+    position = np.empty_like(order)
+    position[order] = np.arange(len(order))
+    return V, U, position[col1], coef1, position[col2], coef2
 
 
 def _echelon(M, overlap_rtol):
@@ -363,9 +346,8 @@ class ExactDynamics:
 
         # Eigenbasis of F and the initial overlaps M = O^T Q0; O is kept
         # in its sparse form, two rotations per row after the task's SVD.
-        self.eigvals, O, order = _task_eigenbasis(sigma_yx, self.lam)
+        self.eigvals, O, self._mixing = _task_eigenbasis(sigma_yx, self.lam)
         M = O.T @ np.vstack([W1.T, W2])
-        self._mixing = _sparse_mixing(sigma_yx, self.lam, order)
 
         # Step 1: orthogonal column echelon form of the overlaps.
         if np.any(M):
