@@ -7,6 +7,9 @@ initialisation, for every λ, from the rich (λ near 0) to the lazy
 figures that check and illustrate it.
 """
 
+# The figure helpers and explorers load with the package, as lr.plots and
+# lr.widgets (ipywidgets itself is imported only when an explorer is made).
+from . import plots, widgets
 from .balancing import balance, balance_coefficient, lambda_balanced
 from .data import covariances, random_task, semantic_hierarchy, whiten
 from .exact import ExactDynamics, HealthCheckError
@@ -27,8 +30,10 @@ __all__ = [
     "kernel_distance",
     "lambda_balanced",
     "ntk",
+    "plots",
     "random_task",
     "scalar_mode",
     "semantic_hierarchy",
     "whiten",
+    "widgets",
 ]
