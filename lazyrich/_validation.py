@@ -20,6 +20,7 @@ __all__ = [
     "as_positive",
     "as_finite_scalar",
     "check_chain",
+    "check_finite",
 ]
 
 
@@ -37,6 +38,11 @@ def as_matrix(name, value):
             f"{name} must be a 2-D array, got an array with {array.ndim} "
             f"dimension(s) and shape {array.shape}"
         )
+    return check_finite(name, array)
+
+
+def check_finite(name, array):
+    """Return ``array`` if it is non-empty and finite, else raise ``ValueError``."""
     if array.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {array.shape}")
     if not np.all(np.isfinite(array)):

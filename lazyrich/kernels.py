@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_matrix, check_chain
+from ._validation import as_matrix, check_chain, check_finite
 
 __all__ = ["kernel_distance", "ntk"]
 
@@ -193,15 +193,7 @@ def _as_kernels(name, value):
             f"{name} must be square in its last two axes, shape (..., m, m); "
             f"got shape {array.shape}"
         )
-    if array.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        bad = int(np.count_nonzero(~np.isfinite(array)))
-        raise ValueError(
-            f"{name} must contain only finite numbers; found {bad} NaN or "
-            f"infinite entr{'y' if bad == 1 else 'ies'}"
-        )
-    return array
+    return check_finite(name, array)
 
 
 def _unit_frobenius(name, K):
