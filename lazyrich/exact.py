@@ -417,7 +417,7 @@ class ExactDynamics:
         return np.concatenate([V @ mixed[:, :n_in], U @ mixed[:, n_in:]], axis=1)
 
     def _evaluate(self, t, reduce, out_shape):
-        """Apply ``reduce`` to the factor at each time, chunk by chunk."""
+        """Apply ``reduce(factor, out)`` chunk by chunk; it fills ``out``."""
         times = as_times(t)
         s = times / self.tau
         size = self.n_in + self.n_out
@@ -432,11 +432,8 @@ class ExactDynamics:
                     "should not happen for finite inputs and indicates a "
                     "bug: please report the weights, task and times"
                 )
-            if reduce is _gram:
-                # The largest output: written in place, with no extra copy.
-                _gram(factor, out=out[start : start + chunk])
-            else:
-                out[start : start + chunk] = reduce(factor)
+            # Each observable writes its chunk in place, with no extra copy.
+            reduce(factor, out[start : start + chunk])
         return out
 
     # ------------------------------------------------------------------
@@ -460,7 +457,7 @@ class ExactDynamics:
         ndarray, shape (n_times, n_in + n_out, rank)
         """
         size = self.n_in + self.n_out
-        return self._evaluate(t, lambda Y: Y, (size, self.rank))
+        return self._evaluate(t, lambda Y, out: np.copyto(out, Y), (size, self.rank))
 
     def weights(self, t):
         """Return weights ``W1(t), W2(t)`` up to a rotation of the hidden layer.
@@ -521,7 +518,9 @@ class ExactDynamics:
         n_in = self.n_in
         return self._evaluate(
             t,
-            lambda Y: Y[:, n_in:] @ np.swapaxes(Y[:, :n_in], 1, 2),
+            lambda Y, out: np.matmul(
+                Y[:, n_in:], np.swapaxes(Y[:, :n_in], 1, 2), out=out
+            ),
             (self.n_out, n_in),
         )
 
@@ -538,7 +537,7 @@ class ExactDynamics:
         ndarray, shape (n_times, n_in, n_in)
         """
         n_in = self.n_in
-        return self._evaluate(t, lambda Y: _gram(Y[:, :n_in]), (n_in, n_in))
+        return self._evaluate(t, lambda Y, out: _gram(Y[:, :n_in], out), (n_in, n_in))
 
     def output_representation(self, t):
         """Return the output-side representation ``W2(t) @ W2(t).T``.
@@ -553,7 +552,7 @@ class ExactDynamics:
         ndarray, shape (n_times, n_out, n_out)
         """
         n_in, n_out = self.n_in, self.n_out
-        return self._evaluate(t, lambda Y: _gram(Y[:, n_in:]), (n_out, n_out))
+        return self._evaluate(t, lambda Y, out: _gram(Y[:, n_in:], out), (n_out, n_out))
 
     def loss(self, t, sigma_yy=None, *, sigma_yx=None):
         """Return the loss along the exact trajectory, on this or another task.
@@ -597,9 +596,9 @@ class ExactDynamics:
             constant = (np.trace(sigma_yy) - np.sum(target**2)) / 2
         n_in = self.n_in
 
-        def excess(Y):
+        def excess(Y, out):
             W = Y[:, n_in:] @ np.swapaxes(Y[:, :n_in], 1, 2)
-            return 0.5 * np.sum((W - target) ** 2, axis=(1, 2))
+            out[...] = 0.5 * np.sum((W - target) ** 2, axis=(1, 2))
 
         return self._evaluate(t, excess, ()) + constant
 
@@ -630,14 +629,14 @@ class ExactDynamics:
         gram_x = X.T @ X
         eye = np.eye(n_out)
 
-        def kernel(Y):
+        def kernel(Y, out):
             features = np.swapaxes(Y[:, :n_in], 1, 2) @ X
             K_in = np.swapaxes(features, 1, 2) @ features
             K_out = _gram(Y[:, n_in:])
             first = np.einsum("ab,tpq->tapbq", eye, K_in)
             second = np.einsum("tab,pq->tapbq", K_out, gram_x)
             size = n_out * n_samples
-            return (first + second).reshape(len(Y), size, size)
+            out[...] = (first + second).reshape(len(Y), size, size)
 
         size = n_out * n_samples
         return self._evaluate(t, kernel, (size, size))
