@@ -32,7 +32,10 @@ Checking outputs with nbval
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import html
+import io
 import re
 
 import matplotlib.pyplot as plt
@@ -54,6 +57,8 @@ from .scalar import scalar_mode
 
 __all__ = [
     "AnimationHTML",
+    "FigureImage",
+    "figure_image",
     "lambda_explorer",
     "lambda_sweep_animation",
     "scalar_mode_explorer",
@@ -80,7 +85,78 @@ def _require_ipywidgets(caller):
     return ipywidgets
 
 
-def _show_in(out, fig):
+class FigureImage:
+    """A rendered figure that displays as a PNG with alternative text.
+
+    Its ``text/html`` form is an ``<img>`` carrying ``alt``, which front ends
+    (JupyterLab, the widget manager of the built book) prefer to the bare
+    ``image/png``, so that a screen reader can describe a figure drawn
+    inside a widget.
+
+    Parameters
+    ----------
+    png : bytes
+        The PNG image.
+    alt : str
+        What the figure shows, in one or two sentences.
+    """
+
+    def __init__(self, png, alt):
+        self.png, self.alt = png, alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        data = base64.b64encode(self.png).decode("ascii")
+        img = (
+            f'<img alt="{html.escape(self.alt, quote=True)}" '
+            f'src="data:image/png;base64,{data}">'
+        )
+        return {"text/html": img, "image/png": data, "text/plain": self.alt}
+
+
+def figure_image(fig, alt, *, dpi=100):
+    """Render ``fig`` as a :class:`FigureImage` with alt text, and close it.
+
+    Use it to display a figure in an interactive callback, where the
+    figure changes with the sliders and so does its description.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; it is closed after rendering.
+    alt : str
+        Alternative text: what the figure shows.
+    dpi : float, optional
+        Resolution of the PNG, in dots per inch.
+
+    Returns
+    -------
+    FigureImage
+
+    Raises
+    ------
+    ValueError
+        If ``alt`` is not a non-empty string.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0, 1])
+    >>> image = figure_image(fig, "A straight line from (0, 0) to (1, 1).")
+    >>> image.alt
+    'A straight line from (0, 0) to (1, 1).'
+    """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError(
+            f"alt must be a non-empty description of the figure, got {alt!r}"
+        )
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    plt.close(fig)
+    return FigureImage(buffer.getvalue(), alt.strip())
+
+
+def _show_in(out, fig, alt):
     """Replace the content of the Output widget ``out`` by ``fig``.
 
     Outside a running IPython (a script, a test) there is nothing to show
@@ -89,11 +165,11 @@ def _show_in(out, fig):
     from IPython import get_ipython
     from IPython.display import display
 
+    image = figure_image(fig, alt)
     if get_ipython() is not None:
         with out:
             out.clear_output(wait=True)
-            display(fig)
-    plt.close(fig)
+            display(image)
 
 
 # ----------------------------------------------------------------------
@@ -181,7 +257,12 @@ def scalar_mode_explorer(s=1.0):
         a0 = sign.value * size.value
         _draw_scalar(ax, t, s, lam.value, [a0], tau=tau.value, xlabel="t", legend=False)
         ax.set_title(f"λ = {lam.value:g}, a₀ = {a0:.3g}, τ = {tau.value:g}")
-        _show_in(out, fig)
+        alt = (
+            f"The product a(t) of the one-mode network from a₀ = {a0:.3g} "
+            f"towards the target s = {s:g}, for λ = {lam.value:g} and "
+            f"τ = {tau.value:g}, over 0 ≤ t ≤ {t[-1]:g}."
+        )
+        _show_in(out, fig, alt)
 
     for control in controls:
         control.observe(update, names="value")
@@ -524,7 +605,13 @@ def lambda_explorer(
         with style():
             fig, ax = plt.subplots(figsize=(5.6, 3.0))
         _draw_sweep(ax, t, sv, targets, lam.value, top)
-        _show_in(out, fig)
+        alt = (
+            f"Singular values of the network function over time for "
+            f"λ = {lam.value:.3g}, rising towards the task's singular values "
+            + ", ".join(f"{x:.3g}" for x in targets)
+            + "."
+        )
+        _show_in(out, fig, alt)
 
     lam.observe(update, names="value")
     update()

@@ -195,3 +195,46 @@ def test_lambda_sweep_animation_options():
 def test_lambda_sweep_animation_rejects_bad_input(lams, kwargs, message):
     with pytest.raises(ValueError, match=message):
         lambda_sweep_animation(SIGMA_YX, lams, t=T, **kwargs)
+
+
+# ----------------------------------------------------------------------
+# Figures shown inside widgets carry alt text
+# ----------------------------------------------------------------------
+
+
+def test_figure_image_is_a_png_with_escaped_alt_text():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    image = widgets.figure_image(fig, 'Line "a" < line b & c.')
+    assert not plt.fignum_exists(fig.number)  # rendered, then closed
+    assert image.png.startswith(b"\x89PNG\r\n\x1a\n")
+    bundle = image._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "image/png", "text/plain"}
+    html_alt = re.search(r'alt="([^"]*)"', bundle["text/html"]).group(1)
+    assert html_alt == "Line &quot;a&quot; &lt; line b &amp; c."
+    # The HTML carries the same image as the PNG entry.
+    assert bundle["image/png"] in bundle["text/html"]
+
+
+@pytest.mark.parametrize("alt", ["", "   ", None, 3])
+def test_figure_image_rejects_missing_alt_text(alt):
+    fig = plt.figure()
+    with pytest.raises(ValueError, match="alt must be a non-empty description"):
+        widgets.figure_image(fig, alt)
+
+
+def test_explorers_describe_their_figure(monkeypatch):
+    """Every redraw of an explorer hands a description to the Output."""
+    shown = []
+    original = widgets.figure_image
+
+    def spy(fig, alt, **kwargs):
+        shown.append(alt)
+        return original(fig, alt, **kwargs)
+
+    monkeypatch.setattr(widgets, "figure_image", spy)
+    scalar_mode_explorer(s=2.0)
+    lambda_explorer(SIGMA_YX, t=T)
+    assert len(shown) == 2
+    assert "a₀ = 0.01" in shown[0] and "s = 2" in shown[0]
+    assert "3, 2, 1" in shown[1]
