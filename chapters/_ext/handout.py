@@ -61,6 +61,10 @@ def _redirects(env):
     return env.lazyrich_handout_redirects
 
 
+def _gate_marker(node):
+    return isinstance(node, (solution_start_node, solution_end_node))
+
+
 class RemoveSolutions(SphinxTransform):
     """Take every solution node, with everything inside it, off the page."""
 
@@ -73,15 +77,13 @@ class RemoveSolutions(SphinxTransform):
         if not self.config.lazyrich_handout:
             return
         document = self.document
-        for marker in document.findall(
-            lambda n: isinstance(n, (solution_start_node, solution_end_node))
-        ):
-            # A gated solution that was not gathered into one node would
-            # leave its content behind; stop rather than hand it out.
+        # A gated solution that was not gathered into one node would leave
+        # its content behind; stop rather than hand it out.
+        if next(document.findall(_gate_marker), None) is not None:
             raise ExtensionError(
                 f"{self.env.docname}: a solution-start or solution-end was not "
-                f"merged into a solution (line {marker.line}); the handout "
-                "cannot tell where that solution ends"
+                "merged into a solution; the handout cannot tell where that "
+                "solution ends"
             )
         redirects = _redirects(self.env)
         for solution in list(document.findall(solution_node)):
