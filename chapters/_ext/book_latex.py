@@ -1,0 +1,115 @@
+"""LaTeX output of the book with the engine and theme that it configures.
+
+Jupyter Book loads ``sphinx_jupyterbook_latex`` for every build. In its
+``config-inited`` handler that extension overwrites two settings whatever
+the book says:
+
+- ``latex_theme`` becomes its own ``jupyterBook`` class, whose additions
+  over Sphinx's ``manual`` class are macros and packages the book does not
+  use; one of them, ``bbm``, comes on Debian only with the 1.4 GB
+  ``texlive-fonts-extra``;
+- ``latex_engine`` becomes ``xelatex``, which cannot fall back to a second
+  font for a character the first one lacks.
+
+This extension notes both settings before that handler runs and puts them
+back after it. The rest of ``sphinx_jupyterbook_latex`` is kept: parts made
+from the captions of the table of contents, hidden cells left out, cell
+inputs and outputs told apart, and the bibliography at the end. Its preamble
+loads ``ucharclasses``, a XeTeX-only package that it configures to do
+nothing; for any other engine that line is dropped.
+
+The small LaTeX package ``booklatex.sty`` next to this file defines the two
+environments for cell inputs and outputs that the ``jupyterBook`` class
+used to define.
+"""
+
+from pathlib import Path
+
+from sphinx.builders.latex import LaTeXBuilder
+from sphinx.util.fileutil import copy_asset_file
+
+#: The LaTeX package written next to the generated ``.tex`` file.
+LATEX_PACKAGE = "booklatex"
+
+#: Sphinx runs ``config-inited`` handlers in ascending order of priority;
+#: ``sphinx_jupyterbook_latex`` uses the default, 500.
+BEFORE_JUPYTERBOOK_LATEX = 100
+AFTER_JUPYTERBOOK_LATEX = 900
+
+#: The line of the ``sphinx_jupyterbook_latex`` preamble that only XeTeX
+#: can compile (the package sits in TeX Live's xelatex tree).
+XETEX_ONLY_LINE = r"\usepackage[Latin,Greek]{ucharclasses}"
+
+
+class BookLatexSettings:
+    """The book's own ``latex_engine`` and ``latex_theme``, kept aside."""
+
+    def __init__(self):
+        self.engine = None
+        self.theme = None
+
+    def remember(self, app, config):
+        """Note the settings before ``sphinx_jupyterbook_latex`` runs.
+
+        Parameters
+        ----------
+        app : sphinx.application.Sphinx
+            The application (unused; part of the event's signature).
+        config : sphinx.config.Config
+            The configuration as the book set it.
+        """
+        self.engine = config.latex_engine
+        self.theme = config.latex_theme
+
+    def restore(self, app, config):
+        """Put the noted settings back, and adapt the extension's preamble.
+
+        Parameters
+        ----------
+        app : sphinx.application.Sphinx
+            The application (unused; part of the event's signature).
+        config : sphinx.config.Config
+            The configuration after ``sphinx_jupyterbook_latex`` ran.
+        """
+        config.latex_engine = self.engine
+        config.latex_theme = self.theme
+        if self.engine != "xelatex":
+            elements = config.latex_elements
+            preamble = elements.get("preamble", "")
+            elements["preamble"] = preamble.replace(XETEX_ONLY_LINE, "")
+
+
+def copy_latex_package(app):
+    """Write ``booklatex.sty`` into the output folder of a LaTeX build.
+
+    Parameters
+    ----------
+    app : sphinx.application.Sphinx
+        The application whose builder has just been set up.
+    """
+    if isinstance(app.builder, LaTeXBuilder):
+        source = Path(__file__).with_name(f"{LATEX_PACKAGE}.sty")
+        copy_asset_file(str(source), app.outdir)
+
+
+def setup(app):
+    """Register the handlers and the LaTeX package.
+
+    Parameters
+    ----------
+    app : sphinx.application.Sphinx
+        The application.
+
+    Returns
+    -------
+    dict
+        Extension metadata: safe for parallel reading and writing.
+    """
+    settings = BookLatexSettings()
+    app.connect("config-inited", settings.remember, priority=BEFORE_JUPYTERBOOK_LATEX)
+    app.connect("config-inited", settings.restore, priority=AFTER_JUPYTERBOOK_LATEX)
+    app.connect("builder-inited", copy_latex_package)
+    # Only LaTeX builders read this: \usepackage{booklatex} comes after
+    # sphinx.sty, whose colours and verbatim set-up the package relies on.
+    app.add_latex_package(LATEX_PACKAGE)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
