@@ -18,14 +18,24 @@ inputs and outputs told apart, and the bibliography at the end. Its preamble
 loads ``ucharclasses``, a XeTeX-only package that it configures to do
 nothing; for any other engine that line is dropped.
 
-The small LaTeX package ``booklatex.sty`` next to this file defines the two
-environments for cell inputs and outputs that the ``jupyterBook`` class
-used to define.
+A transform prepares the doctree for print. LaTeX numbers every chapter and
+part, whereas the book numbers only the chapters of the parts marked
+``numbered`` in ``_toc.yml`` (the captions of the parts carry their own
+numerals). Each document is preceded by a switch that turns LaTeX's
+numbering on or off, so that chapter, section, theorem and equation
+numbers agree with the ones Sphinx computed and printed in the text.
+
+The small LaTeX package ``booklatex.sty`` next to this file defines those
+macros, and the two environments for cell inputs and outputs that the
+``jupyterBook`` class used to define.
 """
 
 from pathlib import Path
 
+from docutils import nodes
+from sphinx import addnodes
 from sphinx.builders.latex import LaTeXBuilder
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.fileutil import copy_asset_file
 
 #: The LaTeX package written next to the generated ``.tex`` file.
@@ -92,8 +102,34 @@ def copy_latex_package(app):
         copy_asset_file(str(source), app.outdir)
 
 
+class MatchSectionNumbers(SphinxPostTransform):
+    """Number in LaTeX exactly the documents that Sphinx numbers.
+
+    The LaTeX builder joins all documents into one tree, each inside a
+    ``start_of_file`` node; ``sphinx_jupyterbook_latex`` adds one more such
+    node, named after its caption, for every part. A document is numbered
+    when the table of contents gave it section numbers.
+    """
+
+    builders = ("latex",)
+    # After LatexRootDocPostTransforms (priority 700) has made the parts.
+    default_priority = 800
+
+    def run(self, **kwargs):
+        """Put the matching numbering switch at the start of each file."""
+        numbered_docs = {
+            docname for docname, numbers in self.env.toc_secnumbers.items() if numbers
+        }
+        for start in self.document.findall(addnodes.start_of_file):
+            if start["docname"] in numbered_docs:
+                switch = r"\booklatexNumbered"
+            else:
+                switch = r"\booklatexUnnumbered"
+            start.insert(0, nodes.raw("", switch + "\n", format="latex"))
+
+
 def setup(app):
-    """Register the handlers and the LaTeX package.
+    """Register the handlers, the transform and the LaTeX package.
 
     Parameters
     ----------
@@ -109,6 +145,7 @@ def setup(app):
     app.connect("config-inited", settings.remember, priority=BEFORE_JUPYTERBOOK_LATEX)
     app.connect("config-inited", settings.restore, priority=AFTER_JUPYTERBOOK_LATEX)
     app.connect("builder-inited", copy_latex_package)
+    app.add_post_transform(MatchSectionNumbers)
     # Only LaTeX builders read this: \usepackage{booklatex} comes after
     # sphinx.sty, whose colours and verbatim set-up the package relies on.
     app.add_latex_package(LATEX_PACKAGE)
