@@ -18,12 +18,17 @@ inputs and outputs told apart, and the bibliography at the end. Its preamble
 loads ``ucharclasses``, a XeTeX-only package that it configures to do
 nothing; for any other engine that line is dropped.
 
-A transform prepares the doctree for print. LaTeX numbers every chapter and
-part, whereas the book numbers only the chapters of the parts marked
-``numbered`` in ``_toc.yml`` (the captions of the parts carry their own
-numerals). Each document is preceded by a switch that turns LaTeX's
-numbering on or off, so that chapter, section, theorem and equation
-numbers agree with the ones Sphinx computed and printed in the text.
+Two transforms prepare the doctree for print:
+
+- LaTeX numbers every chapter and part, whereas the book numbers only the
+  chapters of the parts marked ``numbered`` in ``_toc.yml`` (the captions
+  of the parts carry their own numerals). Each document is preceded by a
+  switch that turns LaTeX's numbering on or off, so that chapter, section,
+  theorem and equation numbers agree with the ones Sphinx computed and
+  printed in the text.
+- SymPy results, which MyST-NB turns into display math, are set by a macro
+  that scales a result down to the line's width when it would run into the
+  margin: a wide matrix cannot be broken across lines.
 
 The small LaTeX package ``booklatex.sty`` next to this file defines those
 macros, and the two environments for cell inputs and outputs that the
@@ -128,8 +133,28 @@ class MatchSectionNumbers(SphinxPostTransform):
             start.insert(0, nodes.raw("", switch + "\n", format="latex"))
 
 
+class FitOutputMath(SphinxPostTransform):
+    """Set each SymPy result of a notebook with ``\\booklatexOutputMath``.
+
+    MyST-NB renders a ``text/latex`` output as a ``math_block`` with the
+    class ``text_latex``; equations written in the text are left alone.
+    """
+
+    builders = ("latex",)
+    # After MyST-NB's SelectMimeType (priority 4) has picked text/latex.
+    default_priority = 10
+
+    def run(self, **kwargs):
+        """Replace the output math blocks by raw LaTeX calling the macro."""
+        for block in list(self.document.findall(nodes.math_block)):
+            if "text_latex" not in block["classes"]:
+                continue
+            latex = rf"\booklatexOutputMath{{{block.astext()}}}"
+            block.replace_self(nodes.raw("", latex + "\n", format="latex"))
+
+
 def setup(app):
-    """Register the handlers, the transform and the LaTeX package.
+    """Register the handlers, the transforms and the LaTeX package.
 
     Parameters
     ----------
@@ -146,6 +171,7 @@ def setup(app):
     app.connect("config-inited", settings.restore, priority=AFTER_JUPYTERBOOK_LATEX)
     app.connect("builder-inited", copy_latex_package)
     app.add_post_transform(MatchSectionNumbers)
+    app.add_post_transform(FitOutputMath)
     # Only LaTeX builders read this: \usepackage{booklatex} comes after
     # sphinx.sty, whose colours and verbatim set-up the package relies on.
     app.add_latex_package(LATEX_PACKAGE)
