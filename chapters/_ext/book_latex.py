@@ -18,7 +18,7 @@ inputs and outputs told apart, and the bibliography at the end. Its preamble
 loads ``ucharclasses``, a XeTeX-only package that it configures to do
 nothing; for any other engine that line is dropped.
 
-Two transforms prepare the doctree for print:
+Three transforms prepare the doctree for print:
 
 - LaTeX numbers every chapter and part, whereas the book numbers only the
   chapters of the parts marked ``numbered`` in ``_toc.yml`` (the captions
@@ -29,6 +29,9 @@ Two transforms prepare the doctree for print:
 - SymPy results, which MyST-NB turns into display math, are set by a macro
   that scales a result down to the line's width when it would run into the
   margin: a wide matrix cannot be broken across lines.
+- A proof of ``sphinx_proof`` is an admonition without a title, which
+  Sphinx's LaTeX writer cannot set (the first word of the proof would be
+  read as the title); it becomes a plain block that ends with a square.
 
 The small LaTeX package ``booklatex.sty`` next to this file defines those
 macros, and the two environments for cell inputs and outputs that the
@@ -133,6 +136,30 @@ class MatchSectionNumbers(SphinxPostTransform):
             start.insert(0, nodes.raw("", switch + "\n", format="latex"))
 
 
+class PlainProofs(SphinxPostTransform):
+    """Turn each untitled ``proof`` admonition into a ``proof`` container.
+
+    Sphinx sets a container of class ``proof`` in the LaTeX environment
+    ``sphinxclassproof``, which ``booklatex.sty`` defines.
+    """
+
+    builders = ("latex",)
+    default_priority = 10
+
+    def run(self, **kwargs):
+        """Replace the admonitions, keeping their ids and content."""
+        for admonition in list(self.document.findall(nodes.admonition)):
+            untitled = not any(isinstance(c, nodes.title) for c in admonition.children)
+            if "proof" not in admonition["classes"] or not untitled:
+                continue
+            # The directive gives the classes "proof" and the proof's kind,
+            # also "proof": once is enough, or the environment nests.
+            classes = list(dict.fromkeys(admonition["classes"]))
+            block = nodes.container("", *admonition.children, classes=classes)
+            block["ids"] = admonition["ids"]
+            admonition.replace_self(block)
+
+
 class FitOutputMath(SphinxPostTransform):
     """Set each SymPy result of a notebook with ``\\booklatexOutputMath``.
 
@@ -171,6 +198,7 @@ def setup(app):
     app.connect("config-inited", settings.restore, priority=AFTER_JUPYTERBOOK_LATEX)
     app.connect("builder-inited", copy_latex_package)
     app.add_post_transform(MatchSectionNumbers)
+    app.add_post_transform(PlainProofs)
     app.add_post_transform(FitOutputMath)
     # Only LaTeX builders read this: \usepackage{booklatex} comes after
     # sphinx.sty, whose colours and verbatim set-up the package relies on.
