@@ -363,6 +363,10 @@ class AnimationHTML(str):
 
     A ``str`` holding the markup, whose plain-text repr is a short summary
     so that a notebook stores (and nbval compares) the HTML only once.
+    Its Markdown repr is one sentence for a page that cannot run the
+    animation, such as the PDF of the book: Jupyter and the HTML book show
+    the HTML instead, while the PDF build ranks Markdown above plain text
+    and cannot render HTML.
 
     Attributes
     ----------
@@ -377,6 +381,12 @@ class AnimationHTML(str):
 
     def _repr_html_(self):
         return str(self)
+
+    def _repr_markdown_(self):
+        return (
+            "*The online version of the book shows an animation of "
+            f"{self.n_frames} frames here.*"
+        )
 
     def __repr__(self):
         return f"<lazyrich animation: {self.n_frames} frames>"
