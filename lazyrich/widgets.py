@@ -25,16 +25,16 @@ Checking outputs with nbval
 - Matplotlib's ``to_jshtml`` names the elements of its animation with a
   random ``uuid4``. :func:`lambda_sweep_animation` replaces it by an id
   derived from the frames, so the same animation gives the same HTML on
-  every run and its cell passes nbval untagged; the frames are PNGs, so a
-  different Matplotlib or FreeType version changes the output (run the
-  notebook again to store the new one).
+  every run of one machine; the frames are PNGs, which another Matplotlib
+  or FreeType version draws differently, so a notebook shared with other
+  machines tags the cell ``nbval-ignore-output`` too.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import html
+import html as html_lib
 import io
 import re
 
@@ -107,7 +107,7 @@ class FigureImage:
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = base64.b64encode(self.png).decode("ascii")
         img = (
-            f'<img alt="{html.escape(self.alt, quote=True)}" '
+            f'<img alt="{html_lib.escape(self.alt, quote=True)}" '
             f'src="data:image/png;base64,{data}">'
         )
         return {"text/html": img, "image/png": data, "text/plain": self.alt}
@@ -402,6 +402,7 @@ def lambda_sweep_animation(
     rng=0,
     aligned=False,
     div_id=None,
+    alt=None,
 ):
     """Animate the exact singular values of ``W2 W1`` across λ, as HTML.
 
@@ -439,6 +440,9 @@ def lambda_sweep_animation(
         Identifier of the HTML elements and JavaScript object (letters,
         digits and underscores). By default it is derived from the frames,
         so the output is the same on every run (see Notes).
+    alt : str, optional
+        Alternative text of the frame image, for screen readers. By default
+        it names the λ values and the task's singular values.
 
     Returns
     -------
@@ -453,8 +457,13 @@ def lambda_sweep_animation(
     replaced by ``div_id``, or by a hash of the frames, so identical frames
     give identical HTML. Two identical animations on one page would share
     the id; give them distinct ``div_id``. The frames are PNGs, which change
-    with the Matplotlib and FreeType versions. The play buttons take their
-    icons from the Font Awesome stylesheet that Matplotlib's template links.
+    with the Matplotlib and FreeType versions, so tag the cell
+    ``nbval-ignore-output`` in a notebook meant for other machines.
+
+    Matplotlib's template links a Font Awesome stylesheet from a CDN for the
+    icons of its play buttons; that link is removed, so the HTML loads
+    nothing from the network. The icons come from whatever Font Awesome the
+    page has: JupyterLab and the book's theme both provide one.
 
     Examples
     --------
@@ -464,8 +473,8 @@ def lambda_sweep_animation(
     ...     sigma_yx, [-5, 0, 5], t=np.linspace(0, 6, 100))
     >>> html
     <lazyrich animation: 3 frames>
-    >>> "_anim_slider" in html
-    True
+    >>> "_anim_slider" in html, "https://" in html
+    (True, False)
     """
     # Validate: the task, a few finite λ, the times and an id usable in JS.
     sigma_yx, t, n_hidden, scale, rng = _check_sweep(sigma_yx, t, n_hidden, scale, rng)
@@ -479,6 +488,10 @@ def lambda_sweep_animation(
     if div_id is not None and not re.fullmatch(r"[A-Za-z0-9_]+", str(div_id)):
         raise ValueError(
             f"div_id must contain only letters, digits and underscores, got {div_id!r}"
+        )
+    if alt is not None and (not isinstance(alt, str) or not alt.strip()):
+        raise ValueError(
+            f"alt must be a non-empty description of the animation, got {alt!r}"
         )
 
     # Every frame's trajectories, computed before drawing; one y-range.
@@ -518,6 +531,22 @@ def lambda_sweep_animation(
             digest = hashlib.sha256(html.replace(random_id, "").encode()).hexdigest()
             div_id = "lazyrich" + digest[:16]
         html = html.replace(random_id, str(div_id))
+
+    # Nothing from the network: drop the template's CDN stylesheet link.
+    html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*">\s*', "", html)
+    # Describe the frame image for screen readers.
+    if alt is None:
+        alt = (
+            "Singular values of the network function W2W1 over time, one frame "
+            "per balance coefficient λ = "
+            + ", ".join(f"{lam:g}" for lam in lams)
+            + ", rising towards the task's singular values "
+            + ", ".join(f"{x:.3g}" for x in targets)
+            + "."
+        )
+    html = html.replace(
+        "<img id=", f'<img alt="{html_lib.escape(alt.strip(), quote=True)}" id=', 1
+    )
     return AnimationHTML(html, len(lams))
 
 

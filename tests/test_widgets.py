@@ -238,3 +238,26 @@ def test_explorers_describe_their_figure(monkeypatch):
     assert len(shown) == 2
     assert "a₀ = 0.01" in shown[0] and "s = 2" in shown[0]
     assert "3, 2, 1" in shown[1]
+
+
+def test_animation_loads_nothing_from_the_network_and_has_alt_text():
+    html = lambda_sweep_animation(SIGMA_YX, [-2, 0, 2], t=T)
+    assert "http://" not in html and "https://" not in html
+    alt = re.search(r'<img alt="([^"]*)" id="_anim_img', html).group(1)
+    assert "λ = -2, 0, 2" in alt and "3, 2, 1" in alt
+    custom = lambda_sweep_animation(SIGMA_YX, [0, 1], t=T, alt="Two <frames>.")
+    assert '<img alt="Two &lt;frames&gt;." id="_anim_img' in custom
+
+
+@pytest.mark.parametrize("alt", ["", " ", 5])
+def test_animation_rejects_empty_alt_text(alt):
+    with pytest.raises(ValueError, match="alt must be a non-empty description"):
+        lambda_sweep_animation(SIGMA_YX, [0, 1], t=T, alt=alt)
+
+
+def test_animation_stands_in_for_itself_where_html_cannot_run():
+    html = lambda_sweep_animation(SIGMA_YX, [0, 1], t=T)
+    assert html._repr_markdown_() == (
+        "*The online version of the book shows an animation of 2 frames here.*"
+    )
+    assert html._repr_html_() == str(html)
