@@ -140,3 +140,10 @@ def test_a_malformed_lock_file_is_refused(tmp_path, packages, message):
     lock.write_text(json.dumps({"packages": packages}))
     with pytest.raises(offline_assets.AssetError, match=message):
         offline_assets.read_lock(lock)
+
+
+def test_unpack_leaves_out_excluded_paths(tmp_path):
+    entry = {**_entry(TARBALL), "exclude": ["lib/sub/*"]}
+    offline_assets.unpack(entry, TARBALL, tmp_path)
+    found = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*"))
+    assert found == ["pkg/lib/a.js"]

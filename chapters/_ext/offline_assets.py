@@ -28,12 +28,14 @@ rewrites the lock file.
 from __future__ import annotations
 
 import base64
+import fnmatch
 import hashlib
 import io
 import json
 import os
 import shutil
 import tarfile
+import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -115,7 +117,7 @@ def fetch_tarball(entry, cache=None):
             f"{LOCK_FILE.name}; refusing to use it"
         )
     cache.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
     tmp.write_bytes(data)
     tmp.replace(path)
     return data
@@ -125,10 +127,12 @@ def unpack(entry, data, target):
     """Extract the entry's ``files`` from the tarball into ``target/into``.
 
     ``files`` lists paths inside the package (a trailing ``/`` takes a whole
-    directory); they keep their relative layout below ``into``.
+    directory); they keep their relative layout below ``into``. The optional
+    ``exclude`` lists glob patterns of paths to leave out of those.
     """
     into = Path(target) / entry["into"]
     wanted = [f.rstrip("/") for f in entry["files"]]
+    excluded = entry.get("exclude", [])
     found = set()
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
         for member in archive.getmembers():
@@ -140,7 +144,7 @@ def unpack(entry, data, target):
                 (w for w in wanted if relative == w or relative.startswith(w + "/")),
                 None,
             )
-            if match is None:
+            if match is None or any(fnmatch.fnmatch(relative, p) for p in excluded):
                 continue
             destination = (into / relative).resolve()
             if into.resolve() not in destination.parents:
@@ -161,19 +165,28 @@ def prepare(lock_path=LOCK_FILE, cache=None):
     """Directory whose ``vendor/`` holds every locked package, unpacked.
 
     The directory is keyed by the lock file's digest, so a changed lock
-    file unpacks afresh and an unchanged one is reused.
+    file unpacks afresh and an unchanged one is reused. It is unpacked
+    into a temporary sibling and renamed into place, so builds running at
+    the same time never see a half-unpacked copy. Copies left by older
+    lock files stay in the cache until deleted by hand.
     """
     cache = Path(cache or cache_dir())
     digest = hashlib.sha256(Path(lock_path).read_bytes()).hexdigest()[:16]
     root = cache / f"static-{digest}"
-    done = root / ".complete"
-    if done.exists():
+    if root.exists():
         return root
-    for stale in cache.glob("static-*"):  # unpacked from an older lock file
-        shutil.rmtree(stale, ignore_errors=True)
-    for entry in read_lock(lock_path):
-        unpack(entry, fetch_tarball(entry, cache), root / "vendor")
-    done.touch()
+    cache.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{root.name}-", dir=cache))
+    try:
+        for entry in read_lock(lock_path):
+            unpack(entry, fetch_tarball(entry, cache), staging / "vendor")
+        try:
+            staging.rename(root)
+        except OSError:
+            if not root.exists():  # not another build that got there first
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return root
 
 
