@@ -117,6 +117,15 @@ def test_no_file_of_the_site_has_solution_text(site):
             assert phrase not in content, path.relative_to(site)
 
 
+def test_no_button_leads_to_the_full_notebooks(pages):
+    """Repository, launch and download links would hand out the solutions."""
+    leaks = re.compile(r"github\.com/|colab\.research|mybinder\.org|\.ipynb$")
+    for path, soup in pages.items():
+        buttons = soup.select(".article-header-buttons a[href]")
+        hrefs = [a["href"] for a in buttons if leaks.search(a["href"])]
+        assert hrefs == [], (path, hrefs)
+
+
 def test_the_rest_of_the_chapter_stays(site, pages):
     soup = _page(site, pages, ROOT / "chapters" / "03_one_mode.ipynb")
     assert KEPT_CODE in _text(soup)

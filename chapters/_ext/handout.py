@@ -20,8 +20,8 @@ read. Nothing of a removed solution reaches the environment: its labels,
 images and search terms are never recorded.
 
 The page sources (the notebooks, solutions included) are not copied into
-the site, and the download and launch buttons, which hand out or open the
-full notebooks, are left out.
+the site, and the download, launch and repository buttons, which hand out
+or open the full notebooks, are left out.
 """
 
 import os
@@ -134,6 +134,10 @@ def _configure(app, config):
             **config.html_theme_options,
             "launch_buttons": {},
             "use_download_button": False,
+            # The repository holds the notebooks, solutions included.
+            "use_repository_button": False,
+            "use_issues_button": False,
+            "use_edit_page_button": False,
         }
     logger.info("handout build: solutions are left out")
 
