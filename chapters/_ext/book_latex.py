@@ -61,6 +61,10 @@ LATEX_PACKAGE = "booklatex"
 BEFORE_JUPYTERBOOK_LATEX = 100
 AFTER_JUPYTERBOOK_LATEX = 900
 
+#: The heading of the root document in the PDF (its title, the book's, is
+#: on the title page).
+FRONT_CHAPTER_TITLE = "Preface"
+
 #: The line of the ``sphinx_jupyterbook_latex`` preamble that only XeTeX
 #: can compile (the package sits in TeX Live's xelatex tree).
 XETEX_ONLY_LINE = r"\usepackage[Latin,Greek]{ucharclasses}"
@@ -209,6 +213,35 @@ class MatchSectionNumbers(SphinxPostTransform):
             start.insert(0, nodes.raw("", switch + "\n", format="latex"))
 
 
+class FrontChapter(SphinxPostTransform):
+    """Open the root document with an unnumbered chapter of its own.
+
+    The LaTeX writer takes the first title of the joined doctree, the root
+    document's, as the title of the book and skips it, so the root's text
+    would follow the table of contents without a heading, under its running
+    head. It is headed instead by ``\\booklatexFrontChapter``, titled
+    ``FRONT_CHAPTER_TITLE``.
+    """
+
+    builders = ("latex",)
+    # After LatexRootDocPostTransforms (priority 700) has flattened the
+    # root's sections into its top-level section.
+    default_priority = 800
+
+    def run(self, **kwargs):
+        """Insert the chapter heading after the root's (skipped) title."""
+        root = self.config.root_doc
+        for section in self.document.findall(nodes.section):
+            if section.get("docname") == root:
+                break
+        else:
+            return
+        title = section.next_node(nodes.title)
+        index = section.index(title) + 1 if title is not None else 0
+        heading = rf"\booklatexFrontChapter{{{FRONT_CHAPTER_TITLE}}}"
+        section.insert(index, nodes.raw("", heading + "\n", format="latex"))
+
+
 class PlainProofs(SphinxPostTransform):
     """Turn each untitled ``proof`` admonition into a ``proof`` container.
 
@@ -281,6 +314,7 @@ def setup(app):
     app.connect("doctree-resolved", depth.reset_counters_per_chapter)
     app.connect("builder-inited", copy_latex_package)
     app.add_post_transform(MatchSectionNumbers)
+    app.add_post_transform(FrontChapter)
     app.add_post_transform(PlainProofs)
     app.add_post_transform(FitOutputMath)
     # Only LaTeX builders read this: \usepackage{booklatex} comes after
