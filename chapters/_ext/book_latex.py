@@ -242,6 +242,47 @@ class FrontChapter(SphinxPostTransform):
         section.insert(index, nodes.raw("", heading + "\n", format="latex"))
 
 
+#: Text for the TeX commands that occur in the mathematics of headings.
+HEADING_MATH_TEXT = {
+    r"^\top": "\N{MODIFIER LETTER CAPITAL T}",
+    r"^T": "\N{MODIFIER LETTER CAPITAL T}",
+    r"\lambda": "\N{GREEK SMALL LETTER LAMDA}",
+    r"\tau": "\N{GREEK SMALL LETTER TAU}",
+    r"\eta": "\N{GREEK SMALL LETTER ETA}",
+    r"\alpha": "\N{GREEK SMALL LETTER ALPHA}",
+    r"\Sigma": "\N{GREEK CAPITAL LETTER SIGMA}",
+    r"\infty": "\N{INFINITY}",
+}
+
+
+class HeadingMathText(SphinxPostTransform):
+    """Give the mathematics in a heading a text form for the PDF bookmarks.
+
+    A bookmark is a PDF string, in which hyperref drops what it cannot
+    write as text (math shifts, superscripts) with a warning. Mathematics
+    that reads as text once the commands of ``HEADING_MATH_TEXT`` are
+    replaced is set with ``\\texorpdfstring``; any other is left alone.
+    """
+
+    builders = ("latex",)
+    default_priority = 10
+
+    def run(self, **kwargs):
+        """Replace the math nodes of titles that have a text form."""
+        for title in self.document.findall(nodes.title):
+            for math in list(title.findall(nodes.math)):
+                latex = math.astext()
+                text = latex
+                for command, replacement in HEADING_MATH_TEXT.items():
+                    text = text.replace(command, replacement)
+                if any(c in text for c in "\\^_{}$%#&~"):
+                    continue
+                # \protect, as the LaTeX writer does: a heading is moved
+                # to the contents and the running heads.
+                markup = rf"\texorpdfstring{{\protect\({latex}\protect\)}}{{{text}}}"
+                math.replace_self(nodes.raw("", markup, format="latex"))
+
+
 class PlainProofs(SphinxPostTransform):
     """Turn each untitled ``proof`` admonition into a ``proof`` container.
 
@@ -315,6 +356,7 @@ def setup(app):
     app.connect("builder-inited", copy_latex_package)
     app.add_post_transform(MatchSectionNumbers)
     app.add_post_transform(FrontChapter)
+    app.add_post_transform(HeadingMathText)
     app.add_post_transform(PlainProofs)
     app.add_post_transform(FitOutputMath)
     # Only LaTeX builders read this: \usepackage{booklatex} comes after
