@@ -26,6 +26,11 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the browser fixture then skips (or fails) with a message
+    PlaywrightTimeout = TimeoutError
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CHROMIUM_FLAGS = [
@@ -117,12 +122,6 @@ def browser():
         browser.close()
 
 
-try:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-except ImportError:  # the browser fixture skips (or fails) with a message
-    PlaywrightTimeout = TimeoutError
-
-
 class Visit:
     """One page opened offline, with what went wrong while loading it."""
 
@@ -155,7 +154,7 @@ class Visit:
 
     def _route(self, route):
         host = urlparse(route.request.url).hostname
-        if route.request.url.startswith("data:") or host == "127.0.0.1":
+        if host == "127.0.0.1":
             route.continue_()
         else:
             self.blocked.append(route.request.url)
