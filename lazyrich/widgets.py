@@ -63,6 +63,7 @@ __all__ = [
     "lambda_sweep_animation",
     "scalar_mode_explorer",
     "scalar_mode_static",
+    "show_in",
 ]
 
 # The animation embeds one PNG per frame; this many keeps it near 0.5 MB.
@@ -156,11 +157,27 @@ def figure_image(fig, alt, *, dpi=100):
     return FigureImage(buffer.getvalue(), alt.strip())
 
 
-def _show_in(out, fig, alt):
-    """Replace the content of the Output widget ``out`` by ``fig``.
+def show_in(out, fig, alt):
+    """Replace the content of an Output widget by a figure with alt text.
 
-    Outside a running IPython (a script, a test) there is nothing to show
-    the widget in, and the figure is only closed.
+    This is the redraw step of an explorer: the callback of its sliders
+    draws a fresh figure and hands it here, with a description that
+    follows the sliders. Outside a running IPython (a script, a test) there
+    is nothing to show the widget in, and the figure is only closed.
+
+    Parameters
+    ----------
+    out : ipywidgets.Output
+        The widget whose content is replaced.
+    fig : matplotlib.figure.Figure
+        The figure; it is closed after rendering.
+    alt : str
+        What the figure shows (see :func:`figure_image`).
+
+    Raises
+    ------
+    ValueError
+        If ``alt`` is not a non-empty string.
     """
     from IPython import get_ipython
     from IPython.display import display
@@ -262,7 +279,7 @@ def scalar_mode_explorer(s=1.0):
             f"towards the target s = {s:g}, for λ = {lam.value:g} and "
             f"τ = {tau.value:g}, over 0 ≤ t ≤ {t[-1]:g}."
         )
-        _show_in(out, fig, alt)
+        show_in(out, fig, alt)
 
     for control in controls:
         control.observe(update, names="value")
@@ -650,7 +667,7 @@ def lambda_explorer(
             + ", ".join(f"{x:.3g}" for x in targets)
             + "."
         )
-        _show_in(out, fig, alt)
+        show_in(out, fig, alt)
 
     lam.observe(update, names="value")
     update()
